@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// sft: a Swift shell for fine-tuning language models on CPU.
+// Targets: SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
+// SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
+import PackageDescription
+
+// Numeric code needs a target CPU, or SIMD `addingProduct` lowers to scalar libcalls (0.8 GFLOP/s).
+// Users build from source, so `native` is right for the machine that runs it.
+let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-Ounchecked", "-wmo"]), .swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "sft",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sft", targets: ["sft"]),
+        .library(name: "SFT", targets: ["SFT"]),
+        .library(name: "SFTShell", targets: ["SFTShell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "SFT", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "SFTShell",
+                dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "sft", dependencies: ["SFTShell"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell"], path: "benchmarks", swiftSettings: fast),
+        .testTarget(name: "SFTTests", dependencies: ["SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
+    ]
+)

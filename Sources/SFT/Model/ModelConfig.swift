@@ -1,0 +1,65 @@
+// ModelConfig: the shape of a decoder-only transformer of the Llama family (Llama, SmolLM2, TinyLlama,
+// Llama-3, Qwen2/2.5). Filled from GGUF metadata or HF config.json by the loaders in Formats/.
+// Sizes use llm.c's short names in comments: V vocab, C hidden, L layers, NH heads, NKV kv heads,
+// HS head size, FF intermediate.
+
+public enum Architecture: String, Codable, Sendable {
+    case llama   // Llama, SmolLM2, TinyLlama, Llama-3: no attention biases
+    case qwen2   // Qwen2 / Qwen2.5: biases on q, k, v
+}
+
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var architecture: Architecture
+    public var vocabSize: Int          // V
+    public var hiddenSize: Int         // C
+    public var intermediateSize: Int   // FF
+    public var numLayers: Int          // L
+    public var numHeads: Int           // NH
+    public var numKVHeads: Int         // NKV (GQA: NH % NKV == 0)
+    public var headDim: Int            // HS (usually C / NH)
+    public var maxPositions: Int       // context length the model was trained for
+    public var ropeTheta: Float
+    public var rmsNormEps: Float
+    public var tiedEmbeddings: Bool    // lm_head shares token_embedding
+    public var attentionBias: Bool     // q/k/v biases (Qwen2)
+
+    public init(architecture: Architecture, vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int,
+                numHeads: Int, numKVHeads: Int, headDim: Int? = nil, maxPositions: Int, ropeTheta: Float,
+                rmsNormEps: Float, tiedEmbeddings: Bool, attentionBias: Bool? = nil) {
+        self.architecture = architecture
+        self.vocabSize = vocabSize
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.numLayers = numLayers
+        self.numHeads = numHeads
+        self.numKVHeads = numKVHeads
+        self.headDim = headDim ?? (numHeads > 0 ? hiddenSize / numHeads : 0)
+        self.maxPositions = maxPositions
+        self.ropeTheta = ropeTheta
+        self.rmsNormEps = rmsNormEps
+        self.tiedEmbeddings = tiedEmbeddings
+        self.attentionBias = attentionBias ?? (architecture == .qwen2)
+    }
+
+    public var qDim: Int { numHeads * headDim }      // NH*HS
+    public var kvDim: Int { numKVHeads * headDim }   // NKV*HS
+
+    /// Checks the numbers make a model we can run; the message names the field and why.
+    public func validate() throws {
+        func bad(_ what: String) -> SFTError { SFTError("model config: \(what)", hint: "check config.json / GGUF metadata") }
+        for (name, v) in [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+                          ("num_hidden_layers", numLayers), ("num_attention_heads", numHeads),
+                          ("num_key_value_heads", numKVHeads), ("head_dim", headDim), ("max_position_embeddings", maxPositions)] {
+            if v <= 0 || v > 1 << 24 { throw bad("\(name) = \(v) is out of range") }
+        }
+        if numHeads % numKVHeads != 0 { throw bad("num_attention_heads \(numHeads) is not a multiple of num_key_value_heads \(numKVHeads)") }
+        if headDim % 2 != 0 { throw bad("head_dim \(headDim) must be even for RoPE") }
+        if !(ropeTheta > 0) { throw bad("rope_theta \(ropeTheta) must be positive") }
+        if !(rmsNormEps > 0) { throw bad("rms_norm_eps \(rmsNormEps) must be positive") }
+    }
+
+    /// SmolLM2-135M's shape, for tests and benchmarks that need the real size without the file.
+    public static let smolLM2_135M = ModelConfig(
+        architecture: .llama, vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9,
+        numKVHeads: 3, maxPositions: 8192, ropeTheta: 100000, rmsNormEps: 1e-5, tiedEmbeddings: true)
+}

@@ -1,0 +1,66 @@
+// ParameterTensors: every weight of the model as a View into one FloatBuffer (llm.c's ParameterTensors).
+// The same layout serves parameters, their gradients and the two AdamW moments, so each is one flat buffer.
+// Linear weights use the PyTorch/HF orientation (out, in); q and k rows are in HF's rotate-half RoPE order
+// (the GGUF loader un-permutes llama's interleaved pairs), so every format loads into the same numbers.
+
+public struct ParameterTensors: @unchecked Sendable {
+    public let config: ModelConfig
+    public let storage: FloatBuffer
+    public let tokenEmbedding: View   // (V, C)
+    public let attnNorm: View         // (L, C)
+    public let wq: View               // (L, NH*HS, C)
+    public let wk: View               // (L, NKV*HS, C)
+    public let wv: View               // (L, NKV*HS, C)
+    public let bq: View?              // (L, NH*HS)   Qwen2 only
+    public let bk: View?              // (L, NKV*HS)  Qwen2 only
+    public let bv: View?              // (L, NKV*HS)  Qwen2 only
+    public let wo: View               // (L, C, NH*HS)
+    public let mlpNorm: View          // (L, C)
+    public let wGate: View            // (L, FF, C)
+    public let wUp: View              // (L, FF, C)
+    public let wDown: View            // (L, C, FF)
+    public let finalNorm: View        // (C)
+    public let lmHead: View           // (V, C); the same memory as tokenEmbedding when tied
+
+    /// Allocates zeroed parameters for `config`.
+    public init(config: ModelConfig) {
+        var counter = Carver(counting: ())
+        _ = Self.carve(config, &counter)
+        let storage = FloatBuffer(count: counter.used)
+        var carver = Carver(storage)
+        let v = Self.carve(config, &carver)
+        self.config = config
+        self.storage = storage
+        (tokenEmbedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, mlpNorm, wGate, wUp, wDown, finalNorm) =
+            (v.0, v.1, v.2, v.3, v.4, v.5, v.6, v.7, v.8, v.9, v.10, v.11, v.12, v.13)
+        lmHead = v.14 ?? v.0
+    }
+
+    /// Every view with its GGUF/HF-neutral name, in storage order; lmHead omitted when tied.
+    public var named: [(String, View)] {
+        var out: [(String, View)] = [("token_embedding", tokenEmbedding), ("attn_norm", attnNorm), ("wq", wq), ("wk", wk), ("wv", wv)]
+        if let bq, let bk, let bv { out += [("bq", bq), ("bk", bk), ("bv", bv)] }
+        out += [("wo", wo), ("mlp_norm", mlpNorm), ("w_gate", wGate), ("w_up", wUp), ("w_down", wDown), ("final_norm", finalNorm)]
+        if !config.tiedEmbeddings { out.append(("lm_head", lmHead)) }
+        return out
+    }
+
+    public var count: Int { storage.count }
+
+    private static func carve(_ c: ModelConfig, _ k: inout Carver)
+        -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?) {
+        let (V, C, L, Q, KV, FF) = (c.vocabSize, c.hiddenSize, c.numLayers, c.qDim, c.kvDim, c.intermediateSize)
+        let emb = k.take([V, C])
+        let an = k.take([L, C])
+        let wq = k.take([L, Q, C]), wk = k.take([L, KV, C]), wv = k.take([L, KV, C])
+        let bq = c.attentionBias ? k.take([L, Q]) : nil
+        let bk = c.attentionBias ? k.take([L, KV]) : nil
+        let bv = c.attentionBias ? k.take([L, KV]) : nil
+        let wo = k.take([L, C, Q])
+        let mn = k.take([L, C])
+        let wg = k.take([L, FF, C]), wu = k.take([L, FF, C]), wd = k.take([L, C, FF])
+        let fn = k.take([C])
+        let head = c.tiedEmbeddings ? nil : k.take([V, C])
+        return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head)
+    }
+}

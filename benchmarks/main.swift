@@ -1,0 +1,3 @@
+// sft-bench: prints every speed and memory figure the issues name (placeholder).
+import SFT
+print("bench")
