@@ -10,7 +10,7 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-Ounchecked"
 
 let package = Package(
     name: "sft",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sft", targets: ["sft"]),
         .library(name: "SFT", targets: ["SFT"]),
