@@ -126,42 +126,58 @@ public struct SHA256: Sendable {
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     /// Compresses `blocks` consecutive 64-byte blocks at `p` into the chaining state.
+    /// The schedule W lives in a 16-word ring, computed as the rounds need it; rounds are unrolled by 16 so
+    /// every ring index is a constant, and the eight working variables are renamed instead of shifted.
     private static func compress(_ h: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
                                  _ p: UnsafeRawPointer, blocks: Int) {
         k.withUnsafeBufferPointer { kp in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { w in
                 var (h0, h1, h2, h3, h4, h5, h6, h7) = h
                 for blk in 0..<blocks {
                     let m = p + blk * 64
-                    // W[0..15]: the block as big-endian words; W[16..63]: the message schedule.
-                    for t in 0..<16 { w[t] = UInt32(bigEndian: m.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
-                    for t in 16..<64 {
-                        let x = w[t - 15], y = w[t - 2]
-                        let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
-                        let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
-                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-                    }
                     var (a, b, c, d, e, f, g, hh) = (h0, h1, h2, h3, h4, h5, h6, h7)
-                    // Eight rounds per iteration with the registers renamed instead of shifted.
+                    // T1 = h + Σ1(e) + Ch(e,f,g) + K[t] + W[t];  T2 = Σ0(a) + Maj(a,b,c);  d += T1;  h = T1 + T2
                     @inline(__always) func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
-                                                 _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ t: Int) {
-                        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ kp[t] &+ w[t]
-                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                                                 _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+                        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (((f ^ g) & e) ^ g) &+ kw
+                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ (((a ^ b) & (b ^ c)) ^ b)
                         d = d &+ t1
                         h = t1 &+ t2
                     }
-                    var t = 0
-                    while t < 64 {
-                        round(a, b, c, &d, e, f, g, &hh, t)
-                        round(hh, a, b, &c, d, e, f, &g, t + 1)
-                        round(g, hh, a, &b, c, d, e, &f, t + 2)
-                        round(f, g, hh, &a, b, c, d, &e, t + 3)
-                        round(e, f, g, &hh, a, b, c, &d, t + 4)
-                        round(d, e, f, &g, hh, a, b, &c, t + 5)
-                        round(c, d, e, &f, g, hh, a, &b, t + 6)
-                        round(b, c, d, &e, f, g, hh, &a, t + 7)
-                        t += 8
+                    // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], kept in w[t % 16].
+                    @inline(__always) func schedule(_ i: Int) -> UInt32 {
+                        let x = w[(i + 1) & 15], y = w[(i + 14) & 15]
+                        let v = w[i] &+ (rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)) &+ w[(i + 9) & 15] &+ (rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10))
+                        w[i] = v
+                        return v
                     }
+                    @inline(__always) func load(_ i: Int) -> UInt32 {
+                        let v = UInt32(bigEndian: m.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                        w[i] = v
+                        return v
+                    }
+                    @inline(__always) func sixteen(_ t: Int, _ word: (Int) -> UInt32) {
+                        round(a, b, c, &d, e, f, g, &hh, kp[t] &+ word(0))
+                        round(hh, a, b, &c, d, e, f, &g, kp[t + 1] &+ word(1))
+                        round(g, hh, a, &b, c, d, e, &f, kp[t + 2] &+ word(2))
+                        round(f, g, hh, &a, b, c, d, &e, kp[t + 3] &+ word(3))
+                        round(e, f, g, &hh, a, b, c, &d, kp[t + 4] &+ word(4))
+                        round(d, e, f, &g, hh, a, b, &c, kp[t + 5] &+ word(5))
+                        round(c, d, e, &f, g, hh, a, &b, kp[t + 6] &+ word(6))
+                        round(b, c, d, &e, f, g, hh, &a, kp[t + 7] &+ word(7))
+                        round(a, b, c, &d, e, f, g, &hh, kp[t + 8] &+ word(8))
+                        round(hh, a, b, &c, d, e, f, &g, kp[t + 9] &+ word(9))
+                        round(g, hh, a, &b, c, d, e, &f, kp[t + 10] &+ word(10))
+                        round(f, g, hh, &a, b, c, d, &e, kp[t + 11] &+ word(11))
+                        round(e, f, g, &hh, a, b, c, &d, kp[t + 12] &+ word(12))
+                        round(d, e, f, &g, hh, a, b, &c, kp[t + 13] &+ word(13))
+                        round(c, d, e, &f, g, hh, a, &b, kp[t + 14] &+ word(14))
+                        round(b, c, d, &e, f, g, hh, &a, kp[t + 15] &+ word(15))
+                    }
+                    sixteen(0, load)
+                    sixteen(16, schedule)
+                    sixteen(32, schedule)
+                    sixteen(48, schedule)
                     h0 = h0 &+ a; h1 = h1 &+ b; h2 = h2 &+ c; h3 = h3 &+ d
                     h4 = h4 &+ e; h5 = h5 &+ f; h6 = h6 &+ g; h7 = h7 &+ hh
                 }
