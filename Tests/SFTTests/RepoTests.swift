@@ -267,6 +267,13 @@ final class RepoTests: XCTestCase {
         let text = try Data(contentsOf: URL(fileURLWithPath: path))
         XCTAssertEqual(text.count, (0..<1000).reduce(0) { $0 + "line \($1)\n".utf8.count } + (3 << 20))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["repo", "session.json"])
+        // Leftovers of a killed writer go; a live writer's temporary and other files stay.
+        for name in [".session.json.tmp-999999999-5", ".session.json.tmp-\(getpid())-6", "notes.tmp-x"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+        }
+        XCTAssertEqual(AtomicFile.removeStaleTemporaryFiles(in: dir), 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
+                       [".session.json.tmp-\(getpid())-6", "notes.tmp-x", "repo", "session.json"])
         XCTAssertThrowsError(try AtomicFile.write(Data(), to: dir + "/no/such/dir/f")) { e in
             XCTAssertNotNil((e as! SFTError).file)
         }

@@ -43,6 +43,34 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes temporary files (`*.tmp-<pid>-<n>`) in `dir` whose writing process no longer runs, e.g. after
+    /// a kill -9; returns how many. Other files are left alone. For directories the shell writes sessions into.
+    @discardableResult
+    public static func removeStaleTemporaryFiles(in dir: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        var removed = 0
+        for name in names where isTemporaryName(name) && !ownerAlive(temporaryName: name) {
+            if unlink(dir + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    /// True for names AtomicFileWriter makes: `<prefix>.tmp-<pid>-<random>`.
+    static func isTemporaryName(_ name: String) -> Bool { ownerPID(name) != nil }
+
+    /// False if the process that made this temporary file no longer runs (or the name has no pid).
+    static func ownerAlive(temporaryName name: String) -> Bool {
+        guard let pid = ownerPID(name) else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    private static func ownerPID(_ name: String) -> Int32? {
+        guard let r = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let parts = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt64(parts[1]) != nil else { return nil }
+        return pid
+    }
+
     static func posixError(_ what: String, _ path: String, _ code: Int32 = errno) -> SFTError {
         let hint: String? = switch code {
         case ENOSPC: "the disk is full; free space (`repo gc` removes unused blobs) and try again"

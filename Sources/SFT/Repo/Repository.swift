@@ -193,7 +193,9 @@ public struct Repository: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SFTError("no entry named '\(name)' in the repository", hint: "`repo list` shows the saved entries")
         }
-        return try RepoManifest.parse(data, path: path)
+        var m = try RepoManifest.parse(data, path: path)
+        m.name = try RepoName.validate(name)  // the file name is the entry's name
+        return m
     }
 
     /// Loads the entry and re-hashes every file it names; the error names the entry, the role and the blob.
@@ -269,18 +271,11 @@ public struct Repository: Sendable {
             var st = stat()
             guard lstat(path, &st) == 0 else { continue }
             let old = now - Double(st.st_mtim.tv_sec) > 24 * 3600
-            if old || !Repository.ownerAlive(temporaryName: file), unlink(path) == 0 { result.removedTemporaryFiles += 1 }
+            if old || !AtomicFile.ownerAlive(temporaryName: file), unlink(path) == 0 { result.removedTemporaryFiles += 1 }
         }
         try AtomicFile.syncDirectory(blobsDirectory)
         try AtomicFile.syncDirectory(temporaryDirectory)
         return result
-    }
-
-    /// Temporary files are named `<prefix>.tmp-<pid>-<random>`; false if that process no longer runs.
-    static func ownerAlive(temporaryName name: String) -> Bool {
-        guard let r = name.range(of: ".tmp-", options: .backwards),
-              let pid = Int32(name[r.upperBound...].split(separator: "-").first ?? "") else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     // MARK: helpers
