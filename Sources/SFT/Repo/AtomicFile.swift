@@ -33,6 +33,27 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw posixError("cannot sync directory", dir) }
     }
 
+    /// Reads the file at `path` in 4 MiB chunks, handing each to `body`; returns the byte count.
+    @discardableResult
+    public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixError("cannot open", path) }
+        defer { close(fd) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
+        defer { chunk.deallocate() }
+        var size: Int64 = 0
+        while true {
+            let got = read(fd, chunk.baseAddress!, chunk.count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw posixError("cannot read", path)
+            }
+            if got == 0 { return size }
+            try body(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
+            size += Int64(got)
+        }
+    }
+
     /// Creates `dir` and its parents (mode 0755) if missing.
     public static func makeDirectory(_ dir: String) throws {
         do {

@@ -84,22 +84,7 @@ public struct Repository: Sendable {
     /// Copies the file at `path` into the repository, hashing while copying.
     @discardableResult
     public func putBlob(file path: String, mediaType: String = "application/octet-stream") throws -> RepoFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AtomicFile.posixError("cannot open", path) }
-        defer { close(fd) }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
-        defer { chunk.deallocate() }
-        return try putBlob(mediaType: mediaType) { w in
-            while true {
-                let got = read(fd, chunk.baseAddress!, chunk.count)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicFile.posixError("cannot read", path)
-                }
-                if got == 0 { break }
-                try w.write(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
-            }
-        }
+        try putBlob(mediaType: mediaType) { w in try AtomicFile.readChunks(of: path) { try w.write($0) } }
     }
 
     /// Streaming: `body` writes the bytes (e.g. a safetensors file tensor by tensor); the digest is computed
@@ -189,13 +174,9 @@ public struct Repository: Sendable {
     }
 
     public func entry(_ name: String) throws -> RepoManifest {
-        let path = try manifestPath(name)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTError("no entry named '\(name)' in the repository", hint: "`repo list` shows the saved entries")
-        }
-        var m = try RepoManifest.parse(data, path: path)
-        m.name = try RepoName.validate(name)  // the file name is the entry's name
-        return m
+        let valid = try RepoName.validate(name)
+        guard contains(valid) else { throw noEntry(name) }
+        return try readManifest(valid)
     }
 
     /// Loads the entry and re-hashes every file it names; the error names the entry, the role and the blob.
@@ -215,10 +196,8 @@ public struct Repository: Sendable {
     /// All entries, sorted by name; unreadable manifests are listed with `problem` set.
     public func list() throws -> [RepoEntrySummary] {
         try manifestNames().map { name in
-            let path = manifestsDirectory + "/" + name + ".json"
             do {
-                guard let data = FileManager.default.contents(atPath: path) else { throw SFTError("cannot read", file: path) }
-                let m = try RepoManifest.parse(data, path: path)
+                let m = try readManifest(name)
                 return RepoEntrySummary(name: name, kind: m.kind, created: m.created, description: m.description,
                                         parent: m.parent, baseModel: m.baseModel?.name, step: m.step,
                                         fileCount: m.files.count, size: m.totalSize, problem: nil)
@@ -232,9 +211,7 @@ public struct Repository: Sendable {
     public func remove(_ name: String) throws {
         let path = try manifestPath(name)
         guard unlink(path) == 0 else {
-            if errno == ENOENT {
-                throw SFTError("no entry named '\(name)' in the repository", hint: "`repo list` shows the saved entries")
-            }
+            if errno == ENOENT { throw noEntry(name) }
             throw AtomicFile.posixError("cannot remove", path)
         }
         try AtomicFile.syncDirectory(manifestsDirectory)
@@ -247,11 +224,9 @@ public struct Repository: Sendable {
     public func gc(minimumAge: TimeInterval = 0) throws -> RepoGCResult {
         var referenced = Set<Digest>()
         for name in try manifestNames() {
-            let path = manifestsDirectory + "/" + name + ".json"
-            guard let data = FileManager.default.contents(atPath: path) else { throw SFTError("cannot read", file: path) }
-            do { try RepoManifest.parse(data, path: path).files.values.forEach { referenced.insert($0.digest) } } catch {
+            do { try readManifest(name).files.values.forEach { referenced.insert($0.digest) } } catch {
                 throw SFTError("gc stopped: manifest of '\(name)' is unreadable, so its blobs are unknown",
-                               hint: "fix or `repo rm \(name)`, then run gc again", file: path)
+                               hint: "fix or `repo rm \(name)`, then run gc again", file: manifestsDirectory + "/" + name + ".json")
             }
         }
         var result = RepoGCResult(removedBlobs: 0, freedBytes: 0, removedTemporaryFiles: 0)
@@ -298,22 +273,34 @@ public struct Repository: Sendable {
     /// True if an intact copy is stored (its mtime is refreshed, for gc's minimumAge); a damaged copy is
     /// reported false so the caller overwrites it with good bytes.
     private func existingBlobIsIntact(_ digest: Digest) -> Bool {
-        guard fileSize(blobPath(digest)) != nil, (try? blobProblem(digest, expectedSize: nil)) == .some(nil) else { return false }
+        guard (try? blobProblem(digest, expectedSize: nil)) == .some(nil) else { return false }
         utimes(blobPath(digest), nil)
         return true
     }
 
     private func entriesUsing(_ digest: Digest) -> [String] {
         ((try? manifestNames()) ?? []).filter { name in
-            guard let data = FileManager.default.contents(atPath: manifestsDirectory + "/" + name + ".json"),
-                  let m = try? RepoManifest.parse(data, path: name) else { return false }
-            return m.files.values.contains { $0.digest == digest }
+            (try? readManifest(name))?.files.values.contains { $0.digest == digest } ?? false
         }
     }
 
     private func entriesHint(_ digest: Digest) -> String {
         let users = entriesUsing(digest)
         return users.isEmpty ? "no entry uses it" : "used by \(users.map { "'\($0)'" }.joined(separator: ", ")); save again or `repo rm` them"
+    }
+
+    /// Reads and parses `manifests/<name>.json` for a name from `manifestNames()` or validated; the file
+    /// name is the entry's name, whatever the JSON says.
+    private func readManifest(_ name: String) throws -> RepoManifest {
+        let path = manifestsDirectory + "/" + name + ".json"
+        guard let data = FileManager.default.contents(atPath: path) else { throw SFTError("cannot read the manifest", file: path) }
+        var m = try RepoManifest.parse(data, path: path)
+        m.name = name
+        return m
+    }
+
+    private func noEntry(_ name: String) -> SFTError {
+        SFTError("no entry named '\(name)' in the repository", hint: "`repo list` shows the saved entries")
     }
 
     /// Entry names: `manifests/*.json` without dot-files, sorted.

@@ -79,23 +79,8 @@ public struct SHA256: Sendable {
 
     /// Hashes a file by reading it in 4 MiB chunks; returns the hex digest and the byte count.
     public static func hash(file path: String) throws -> (hex: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SFTError("cannot open: \(String(cString: strerror(errno)))", file: path) }
-        defer { close(fd) }
         var s = SHA256()
-        var size: Int64 = 0
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
-        defer { chunk.deallocate() }
-        while true {
-            let got = read(fd, chunk.baseAddress!, chunk.count)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw SFTError("cannot read: \(String(cString: strerror(errno)))", file: path)
-            }
-            if got == 0 { break }
-            s.update(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
-            size += Int64(got)
-        }
+        let size = try AtomicFile.readChunks(of: path) { s.update($0) }
         return (s.finalizeHex(), size)
     }
 
