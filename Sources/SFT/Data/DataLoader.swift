@@ -85,6 +85,18 @@ public enum DataLoader {
         return Dataset(name: displayName, source: path, format: report.format ?? .messages, conversations: convs, report: report)
     }
 
+    /// FNV-1a over roles and the UTF-8 of every message (a 0xFF separator cannot occur in UTF-8).
+    static func hash(_ messages: [Message]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for m in messages {
+            h = (h ^ UInt64(m.role == .system ? 1 : m.role == .user ? 2 : 3)) &* 0x100_0000_01B3
+            var text = m.content
+            text.withUTF8 { u in for c in u { h = (h ^ UInt64(c)) &* 0x100_0000_01B3 } }
+            h = (h ^ 0xFF) &* 0x100_0000_01B3
+        }
+        return h
+    }
+
     /// Records a dropped record's problems; its first error decides the `droppedBy` kind.
     static func drop(_ problems: [DataProblem], _ report: inout DataReport) {
         guard let first = problems.first(where: { !$0.kind.isWarning }) else { return }
@@ -221,14 +233,17 @@ public enum DataLoader {
 
     /// Duplicates and length, then `strict`; fills loaded count.
     static func finish(_ convs: inout [Conversation], options: DataLoadOptions, report: inout DataReport) throws {
-        var seen: [[Message]: Int] = [:]
+        // Exact duplicates: bucket by a hash of the raw UTF-8 (String hashing normalises Unicode, which is
+        // several times slower), then compare messages within a bucket.
+        var seen: [UInt64: [Int]] = [:]
         seen.reserveCapacity(convs.count)
-        for c in convs {
-            if let first = seen[c.messages] {
-                report.add(DataProblem(.duplicate, file: c.source ?? report.file, line: c.line, "same sample as line \(first)",
-                                       hint: DataRecords.hint(.duplicate)))
+        for (i, c) in convs.enumerated() {
+            let h = DataLoader.hash(c.messages)
+            if let earlier = seen[h]?.first(where: { convs[$0].messages == c.messages }) {
+                report.add(DataProblem(.duplicate, file: c.source ?? report.file, line: c.line,
+                                       "same sample as line \(convs[earlier].line ?? earlier + 1)", hint: DataRecords.hint(.duplicate)))
             } else {
-                seen[c.messages] = c.line ?? 0
+                seen[h, default: []].append(i)
             }
         }
         if let count = options.tokenCounter, let maxTokens = options.maxTokens {

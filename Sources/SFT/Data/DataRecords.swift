@@ -118,7 +118,7 @@ public enum DataRecords {
                 ctx.add(.wrongType, "message \(n) (\(role.rawValue)): \"\(textKey)\" is \(c.typeName), expected a string")
                 continue
             }
-            if text.allSatisfy(\.isWhitespace) { ctx.add(.emptyContent, "message \(n) (\(role.rawValue)) has empty content"); continue }
+            if text.isBlankText { ctx.add(.emptyContent, "message \(n) (\(role.rawValue)) has empty content"); continue }
             out.append(Message(role, text))
         }
         return ctx.problems.isEmpty ? out : nil
@@ -139,7 +139,7 @@ public enum DataRecords {
         let output = text("output", required: true)
         let system = text("system", required: false)
         var out: [Message] = []
-        if let system, !system.allSatisfy(\.isWhitespace) { out.append(Message(.system, system)) }
+        if let system, !system.isBlankText { out.append(Message(.system, system)) }
         if let h = v["history"], h != .null {
             if case .array(let pairs) = h {
                 for (k, pair) in pairs.enumerated() {
@@ -147,7 +147,7 @@ public enum DataRecords {
                         ctx.add(.wrongType, "history item \(k + 1) is not a [question, answer] pair of strings", hint: nil)
                         continue
                     }
-                    if q.allSatisfy(\.isWhitespace) || a.allSatisfy(\.isWhitespace) {
+                    if q.isBlankText || a.isBlankText {
                         ctx.add(.emptyContent, "history item \(k + 1) has empty text"); continue
                     }
                     out.append(Message(.user, q))
@@ -157,12 +157,12 @@ public enum DataRecords {
                 ctx.add(.wrongType, "\"history\" is \(h.typeName), expected [[question, answer], ...]", hint: nil)
             }
         }
-        let i = instruction.allSatisfy(\.isWhitespace) ? "" : instruction
-        let x = input.allSatisfy(\.isWhitespace) ? "" : input
+        let i = instruction.isBlankText ? "" : instruction
+        let x = input.isBlankText ? "" : input
         let user = i.isEmpty ? x : (x.isEmpty ? i : i + "\n\n" + x)
         guard ctx.problems.isEmpty, let output else { return nil }
         if user.isEmpty { ctx.add(.emptyContent, "instruction and input are both empty"); return nil }
-        if output.allSatisfy(\.isWhitespace) { ctx.add(.emptyContent, "output is empty"); return nil }
+        if output.isBlankText { ctx.add(.emptyContent, "output is empty"); return nil }
         out.append(Message(.user, user))
         out.append(Message(.assistant, output))
         return out
@@ -203,6 +203,15 @@ public enum DataRecords {
             ctx.add(.endsWithUser, "the last message (\(m.count)) is from the user; samples end with the assistant")
             return false
         }
+        return true
+    }
+}
+
+extension String {
+    /// Empty or only whitespace. Walks scalars, not Characters (grapheme breaking is slow), and stops at the
+    /// first visible one.
+    var isBlankText: Bool {
+        for u in unicodeScalars where !u.properties.isWhitespace { return false }
         return true
     }
 }

@@ -62,19 +62,19 @@ public enum DataTable {
             var ctx = RecordContext(file: file, line: r.row)
             if badLines.contains(r.row) {
                 ctx.add(.invalidUTF8, "invalid UTF-8 bytes in this row")
-            } else if r.cells.count < 2 && !(r.cells.first ?? "").allSatisfy(\.isWhitespace) {
+            } else if r.cells.count < 2 && !(r.cells.first ?? "").isBlankText {
                 ctx.add(.badRow, "row has \(r.cells.count) column\(r.cells.count == 1 ? "" : "s"), expected at least 2",
                         hint: "quote fields that contain the delimiter")
             } else {
                 let q = c.question < r.cells.count ? r.cells[c.question] : ""
                 let a = c.answer < r.cells.count ? r.cells[c.answer] : ""
                 let s = c.system.flatMap { $0 < r.cells.count ? r.cells[$0] : nil } ?? ""
-                if q.allSatisfy(\.isWhitespace) && a.allSatisfy(\.isWhitespace) { report.records -= 1; continue }  // blank row
-                if q.allSatisfy(\.isWhitespace) { ctx.add(.emptyContent, "the question is empty") }
-                else if a.allSatisfy(\.isWhitespace) { ctx.add(.emptyContent, "the answer is empty") }
+                if q.isBlankText && a.isBlankText { report.records -= 1; continue }  // blank row
+                if q.isBlankText { ctx.add(.emptyContent, "the question is empty") }
+                else if a.isBlankText { ctx.add(.emptyContent, "the answer is empty") }
                 else {
                     var m = [Message(.user, q), Message(.assistant, a)]
-                    if !s.allSatisfy(\.isWhitespace) { m.insert(Message(.system, s), at: 0) }
+                    if !s.isBlankText { m.insert(Message(.system, s), at: 0) }
                     out.append(Conversation(m, source: file, line: r.row))
                     continue
                 }

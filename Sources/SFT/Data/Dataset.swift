@@ -29,7 +29,7 @@ public struct Dataset: Sendable {
     public mutating func add(_ c: Conversation) throws {
         let problems = DataRecords.checkTurns(c.messages, file: name, line: conversations.count + 1)
             + c.messages.enumerated().compactMap { k, m in
-                m.content.allSatisfy(\.isWhitespace)
+                m.content.isBlankText
                     ? DataProblem(.emptyContent, file: name, line: conversations.count + 1, "message \(k + 1) (\(m.role.rawValue)) has empty content",
                                   hint: DataRecords.hint(.emptyContent)) : nil
             }

@@ -11,48 +11,65 @@ import Darwin
 public enum DatasetWriter {
     /// One conversation as one JSON line (no trailing newline); keys in a fixed order so output is stable.
     public static func jsonLine(_ c: Conversation) -> String {
-        var s = "{\"messages\":["
-        for (k, m) in c.messages.enumerated() {
-            if k > 0 { s += "," }
-            s += "{\"role\":\"" + m.role.rawValue + "\",\"content\":"
-            appendJSONString(&s, m.content)
-            s += "}"
-        }
-        return s + "]}"
+        var b: [UInt8] = []
+        appendJSONLine(&b, c)
+        return String(decoding: b, as: UTF8.self)
     }
 
-    /// A JSON string literal: quotes, backslash and control characters escaped; everything else as UTF-8.
-    public static func appendJSONString(_ s: inout String, _ text: String) {
-        s += "\""
-        var plainStart = text.unicodeScalars.startIndex
-        var i = plainStart
-        let scalars = text.unicodeScalars
-        while i < scalars.endIndex {
-            let u = scalars[i]
-            let esc: String?
-            switch u {
-            case "\"": esc = "\\\""
-            case "\\": esc = "\\\\"
-            case "\n": esc = "\\n"
-            case "\r": esc = "\\r"
-            case "\t": esc = "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
-                    let hex = String(u.value, radix: 16)
-                    esc = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    esc = nil
-                }
-            }
-            if let esc {
-                s.unicodeScalars.append(contentsOf: scalars[plainStart..<i])
-                s += esc
-                plainStart = scalars.index(after: i)
-            }
-            i = scalars.index(after: i)
+    /// Appends the JSON line for `c` as UTF-8 bytes (what `save` writes).
+    public static func appendJSONLine(_ b: inout [UInt8], _ c: Conversation) {
+        b.append(contentsOf: #"{"messages":["#.utf8)
+        for (k, m) in c.messages.enumerated() {
+            if k > 0 { b.append(UInt8(ascii: ",")) }
+            b.append(contentsOf: #"{"role":""#.utf8)
+            b.append(contentsOf: m.role.rawValue.utf8)
+            b.append(contentsOf: #"","content":"#.utf8)
+            appendJSONString(&b, m.content)
+            b.append(UInt8(ascii: "}"))
         }
-        s.unicodeScalars.append(contentsOf: scalars[plainStart..<scalars.endIndex])
-        s += "\""
+        b.append(contentsOf: "]}".utf8)
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A JSON string literal: quotes, backslash, control characters and U+2028/2029 escaped; everything
+    /// else copied as UTF-8. Works on the bytes: plain runs are copied in one go.
+    public static func appendJSONString(_ b: inout [UInt8], _ text: String) {
+        b.append(0x22)
+        var text = text
+        text.withUTF8 { u in
+            var plain = 0
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                var esc: (UInt8, UInt8)? = nil
+                var unicode: UInt32? = nil
+                var width = 1
+                switch c {
+                case 0x22: esc = (0x5C, 0x22)
+                case 0x5C: esc = (0x5C, 0x5C)
+                case 0x0A: esc = (0x5C, UInt8(ascii: "n"))
+                case 0x0D: esc = (0x5C, UInt8(ascii: "r"))
+                case 0x09: esc = (0x5C, UInt8(ascii: "t"))
+                case 0..<0x20: unicode = UInt32(c)
+                case 0xE2 where i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9):
+                    unicode = u[i + 2] == 0xA8 ? 0x2028 : 0x2029
+                    width = 3
+                default: break
+                }
+                if esc == nil && unicode == nil { i += 1; continue }
+                b.append(contentsOf: UnsafeBufferPointer(rebasing: u[plain..<i]))
+                if let (x, y) = esc { b.append(x); b.append(y) }
+                if let v = unicode {
+                    b.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+                    for shift in stride(from: 12, through: 0, by: -4) { b.append(hexDigits[Int((v >> UInt32(shift)) & 0xF)]) }
+                }
+                i += width
+                plain = i
+            }
+            b.append(contentsOf: UnsafeBufferPointer(rebasing: u[plain..<u.count]))
+        }
+        b.append(0x22)
     }
 
     /// Writes `conversations` to `path` as messages JSONL, atomically. Throws SFTError with the path.
@@ -75,7 +92,7 @@ public enum DatasetWriter {
             buffer.removeAll(keepingCapacity: true)
         }
         for c in conversations {
-            buffer.append(contentsOf: jsonLine(c).utf8)
+            appendJSONLine(&buffer, c)
             buffer.append(0x0A)
             if buffer.count >= 1 << 20 { flush() }
         }
