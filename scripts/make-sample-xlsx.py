@@ -70,3 +70,33 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
 blob = open(out, "rb").read()
 bad = os.path.join(here, "..", "Tests", "Fixtures", "data", "bad", "truncated.xlsx")
 open(bad, "wb").write(blob[: len(blob) // 2])
+
+# Tests/Fixtures/data/rich.xlsx: the harder cell forms real exports use. Rich-text runs and a phonetic guide
+# in shared strings, cells without r= attributes, a gap column, numbers, booleans, a system column, a
+# header that is not on row 1's first column, and stored (uncompressed) parts next to deflated ones.
+rich_strings = [
+    '<si><t>prompt</t></si>',
+    '<si><t>response</t></si>',
+    '<si><r><rPr><b/></rPr><t>Bold</t></r><r><t xml:space="preserve"> and plain</t></r></si>',
+    '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh></si>',
+    '<si><t>system</t></si>',
+    '<si><t>Be brief.</t></si>',
+    '<si><t>x &lt; y &amp; "z"</t></si>',
+]
+rich_rows = [
+    '<row r="1"><c r="A1" t="s"><v>4</v></c><c r="C1" t="s"><v>0</v></c><c r="D1" t="s"><v>1</v></c></row>',
+    '<row r="2"><c r="C2" t="s"><v>2</v></c><c r="D2" t="s"><v>3</v></c></row>',
+    '<row r="4"><c t="s"><v>5</v></c><c/><c t="inlineStr"><is><r><t>inline </t></r><r><t>runs</t></r></is></c><c><v>42</v></c></row>',
+    '<row r="5"><c r="C5" t="s"><v>6</v></c><c r="D5" t="b"><v>1</v></c></row>',
+    '<row r="6"><c r="C6" t="str"><f>A1</f><v>formula text</v></c><c r="D6" t="s"><v>6</v></c></row>',
+]
+rich = dict(parts)
+rich["xl/sharedStrings.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{NS}">'
+                                + "".join(rich_strings) + '</sst>')
+rich["xl/worksheets/sheet1.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                    f'<worksheet xmlns="{NS}"><sheetData>{"".join(rich_rows)}</sheetData></worksheet>')
+with zipfile.ZipFile(os.path.join(here, "..", "Tests", "Fixtures", "data", "rich.xlsx"), "w") as z:
+    for k, (name, text) in enumerate(rich.items()):
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED if k % 2 else zipfile.ZIP_DEFLATED
+        z.writestr(info, text.encode("utf-8"))

@@ -46,6 +46,25 @@ final class DataArchiveTests: XCTestCase {
         XCTAssertTrue(rows[1].cells[1].hasPrefix("There are 1,440"))  // the inline string cell
     }
 
+    /// Rich text runs, phonetic guides, cells without r=, gaps, numbers, booleans, formula strings, and
+    /// stored next to deflated parts (Tests/Fixtures/data/rich.xlsx from scripts/make-sample-xlsx.py).
+    func testXLSXCellForms() throws {
+        let path = dataFixtures + "/rich.xlsx"
+        let rows = try XLSXReader.readFirstSheet(path: path)
+        XCTAssertEqual(rows.map(\.row), [1, 2, 4, 5, 6])
+        XCTAssertEqual(rows.map(\.cells), [
+            ["system", "", "prompt", "response"],
+            ["", "", "Bold and plain", "漢字"],
+            ["Be brief.", "", "inline runs", "42"],
+            ["", "", "x < y & \"z\"", "TRUE"],
+            ["", "", "formula text", "x < y & \"z\""],
+        ])
+        let d = try Dataset.load(path)
+        XCTAssertEqual(d.count, 4)
+        XCTAssertEqual(d.conversations[1].messages, [Message(.system, "Be brief."), Message(.user, "inline runs"), Message(.assistant, "42")])
+        XCTAssertEqual(d.conversations.map(\.line), [2, 4, 5, 6])
+    }
+
     func testTruncatedXLSX() {
         XCTAssertThrowsError(try XLSXReader.readFirstSheet(path: dataFixtures + "/bad/truncated.xlsx")) { e in
             let s = "\(e)"
