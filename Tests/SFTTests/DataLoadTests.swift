@@ -152,4 +152,58 @@ final class DataLoadTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try? Dataset.load(path)
     }
+
+    func temp(_ name: String, _ text: String) -> String {
+        let path = NSTemporaryDirectory() + "sft-\(getpid())-" + name
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    func testShareGPTAndAlpacaJSONL() throws {
+        let sg = temp("sg.jsonl", """
+            {"conversations": [{"from": "system", "value": "S"}, {"from": "human", "value": "Q1"}, {"from": "gpt", "value": "A1"}]}
+            {"conversations": [{"from": "user", "value": "Q2"}, {"from": "assistant", "value": "A2"}]}
+            {"conversations": [{"from": "human", "value": "Q3"}, {"from": "function_call", "value": "f()"}]}
+            """)
+        defer { try? FileManager.default.removeItem(atPath: sg) }
+        let d = try Dataset.load(sg)
+        XCTAssertEqual(d.format, .sharegpt)
+        XCTAssertEqual(d.conversations.map(\.messages), [[Message(.system, "S"), Message(.user, "Q1"), Message(.assistant, "A1")],
+                                                         [Message(.user, "Q2"), Message(.assistant, "A2")]])
+        XCTAssertEqual(d.report.problems.first?.kind, .unknownRole)
+        XCTAssertEqual(d.report.problems.first?.line, 3)
+
+        let al = temp("al.jsonl", """
+            {"instruction": "Sum", "input": "2 and 3", "output": "5", "system": "Math", "history": [["hi", "hello"]]}
+            {"instruction": "Say hi", "output": "hi"}
+            {"instruction": "", "input": "", "output": "x"}
+            {"instruction": "q", "output": ["not", "a", "string"]}
+            """)
+        defer { try? FileManager.default.removeItem(atPath: al) }
+        let a = try Dataset.load(al)
+        XCTAssertEqual(a.format, .alpaca)
+        XCTAssertEqual(a.conversations[0].messages, [Message(.system, "Math"), Message(.user, "hi"), Message(.assistant, "hello"),
+                                                     Message(.user, "Sum\n\n2 and 3"), Message(.assistant, "5")])
+        XCTAssertEqual(a.count, 2)
+        XCTAssertEqual(a.report.problems.map(\.kind), [.emptyContent, .wrongType])
+        XCTAssertEqual(a.report.problems.map(\.line), [3, 4])
+    }
+
+    func testBrokenJSONArrayGivesLineAndColumn() {
+        let path = temp("broken.json", "[\n  {\"instruction\": \"a\", \"output\": \"b\"},\n  {\"instruction\": \"c\" \"output\": \"d\"}\n]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try Dataset.load(path)) { e in
+            let err = e as? SFTError
+            XCTAssertEqual(err?.line, 3)
+            XCTAssertEqual(err?.message.hasPrefix("column 23:"), true, "\(String(describing: err))")
+        }
+    }
+
+    func testCancellationStopsLoading() {
+        Cancellation.request()
+        defer { Cancellation.reset() }
+        XCTAssertThrowsError(try Dataset.load(samples + "/general.jsonl")) { e in
+            XCTAssertTrue("\(e)".contains("cancelled"))
+        }
+    }
 }

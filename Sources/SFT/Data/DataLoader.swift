@@ -220,12 +220,11 @@ public enum DataLoader {
                 report.add(DataProblem(.badRow, file: path, line: l, "stray quote inside an unquoted field (kept as text)",
                                        hint: "wrap the whole field in quotes and double the quotes inside: \"he said \"\"hi\"\"\""))
             }
-            var convs = try DataTable.conversations(r.rows, file: path, options: options, badLines: badRows, report: &report)
+            let convs = try DataTable.conversations(r.rows, file: path, options: options, badLines: badRows, report: &report)
             if let open = r.unterminatedQuoteLine {
                 report.records += 1
                 drop([DataProblem(.unterminatedQuote, file: path, line: open, "a quoted field opens here and never closes; the rest of the file is unreadable",
                                   hint: "close the quote, and double any quote inside a quoted field (\"\")")], &report)
-                if convs.isEmpty && r.rows.isEmpty { convs = [] }
             }
             return convs
         }
