@@ -4,14 +4,15 @@ import Foundation
 import SFT
 
 public final class Output {
-    private var capture: String? = nil
+    /// Copies being kept, innermost last (`run FILE` records its own commands while being recorded itself).
+    private var captures: [String] = []
 
     public init() {}
 
     /// Prints one or more lines of results to stdout (and into the running command's record).
     public func print(_ text: String = "") {
         let line = text + "\n"
-        capture? += line
+        for i in captures.indices { captures[i] += line }
         fputs(line, stdout)
         fflush(stdout)
     }
@@ -37,6 +38,6 @@ public final class Output {
     }
 
     /// Starts keeping a copy of what is printed; `endCapture` returns it.
-    func beginCapture() { capture = "" }
-    func endCapture() -> String { defer { capture = nil }; return capture ?? "" }
+    func beginCapture() { captures.append("") }
+    func endCapture() -> String { captures.popLast() ?? "" }
 }

@@ -24,6 +24,8 @@ public final class Session {
     public private(set) var record: [RecordEntry] = []
     /// True when stdin is a terminal and the line editor is running (commands may clear the screen, etc).
     public var interactive = false
+    /// How many `run FILE` scripts are running inside each other (guards against a script running itself).
+    public var runDepth = 0
     /// Set by `quit`; the loop stops after the command.
     public var quitRequested = false
 

@@ -39,13 +39,11 @@ public final class Shell {
     public func run(_ command: LineSplitter.Command) -> Bool {
         Cancellation.reset()
         session.out.beginCapture()
-        var ok = dispatch(command.words)
-        if Cancellation.requested {
-            session.out.note("interrupted")
-            ok = false
-        }
+        let ok = dispatch(command.words) && !Cancellation.requested
         let output = session.out.endCapture()
-        session.appendRecord(.init(command: command.text, output: output, ok: ok))
+        if session.runDepth == 0 {      // inside `run FILE`, the `run` line is the record
+            session.appendRecord(.init(command: command.text, output: output, ok: ok))
+        }
         Cancellation.reset()
         return ok
     }
@@ -59,6 +57,13 @@ public final class Shell {
         let args = Array(words.dropFirst())
         var helpPath = CommandRegistry.name(of: root)
         if let sub = args.first, CommandRegistry.subcommand(of: root, sub) != nil { helpPath += " " + sub }
+        let subs = root.configuration.subcommands.map { CommandRegistry.name(of: $0) }
+        if !subs.isEmpty, let word = args.first, !word.hasPrefix("-"), word != "help", !subs.contains(word) {
+            let near = EditDistance.nearest(to: word, in: subs).map { "did you mean '\($0)'? " } ?? ""
+            session.out.error("\(helpPath) has no subcommand '\(word)'",
+                              hint: near + "subcommands: " + subs.joined(separator: ", "))
+            return false
+        }
         let parsed: ParsableCommand
         do {
             parsed = try root.parseAsRoot(args)
@@ -81,7 +86,6 @@ public final class Shell {
             return true
         }
         guard var command = parsed as? ShellCommand else {
-            let subs = root.configuration.subcommands.map { CommandRegistry.name(of: $0) }
             session.out.error("\(helpPath) needs a subcommand: \(subs.joined(separator: ", "))", hint: "help \(helpPath)")
             return false
         }

@@ -23,6 +23,7 @@ public enum CommandRegistry {
         GetCommand.self,
         SessionCommand.self,
         HistoryCommand.self,
+        RunCommand.self,
         WaitCommand.self,
         ClearCommand.self,
         QuitCommand.self,

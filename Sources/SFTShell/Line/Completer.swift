@@ -2,6 +2,9 @@
 // command (read from its ArgumentParser help), setting names after `set`/`get`, a choice setting's values, and
 // file paths everywhere else (nil tells the line editor to complete a path).
 
+/// A command whose arguments are file paths (Tab completes paths for it).
+public protocol CompletesPaths {}
+
 public enum Completer {
     /// Candidate words for the word being typed at the end of `prefix`, or nil for file-path completion.
     public static func candidates(forLine prefix: String, settings: Settings) -> [String]? {
@@ -38,10 +41,8 @@ public enum Completer {
                 }
             }
             return []
-        case "status", "history", "clear", "quit", "wait", "list":
-            return []
         default:
-            return nil
+            return leaf is CompletesPaths.Type ? nil : []
         }
     }
 }

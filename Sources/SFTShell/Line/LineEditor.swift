@@ -17,6 +17,9 @@ public final class LineEditor {
 
     public init(historyFile: URL) {
         self.historyFile = historyFile
+        // libedit decodes keys by the C locale: without a UTF-8 LC_CTYPE, typed Chinese text is dropped.
+        setlocale(LC_CTYPE, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
         rl_readline_name = UnsafePointer(strdup("sft"))
         rl_catch_signals = 0            // our SIGINT handler, not libedit's (which re-raises to the whole group)
         rl_attempted_completion_function = LineEditor.complete
