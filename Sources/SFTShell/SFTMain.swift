@@ -1,10 +1,89 @@
-// Entry point of the `sft` executable (placeholder until the REPL lands).
+// Entry point of the `sft` executable: fix OpenBLAS's CPU detection (first, it may re-exec), read the
+// command-line options, build the Session, then run the REPL (stdin a terminal) or a script (a FILE, -c, or
+// stdin from a pipe). Exit codes: 0 ok, 1 a command failed in a script, 2 bad usage.
 import Foundation
 import SFT
 
 public enum SFTMain {
-    public static func run() {
+    public static let version = "0.1.0"
+
+    public static let usage = """
+        usage: sft [FILE.sft] [-c 'cmd; cmd'] [--keep-going]
+          FILE.sft       run a notebook script, echoing each command and its output
+          -c COMMANDS    run commands from the argument (separated by ';')
+          --keep-going   run on after a failed command (the exit code is still 1)
+          --help, -h     show this help;  --version  print the version
+        With no FILE and no -c, sft reads commands from stdin: the interactive shell on a terminal,
+        a script otherwise. Files live in $SFT_HOME (default ~/.sft): history, sessions/, repo/.
+        """
+
+    public struct Options: Equatable {
+        public var file: String?
+        public var commands: String?
+        public var keepGoing = false
+        public var help = false
+        public var version = false
+    }
+
+    /// Parses argv (without the program name).
+    public static func parse(_ args: [String]) throws -> Options {
+        var o = Options()
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            switch a {
+            case "-c", "--command":
+                guard i + 1 < args.count else { throw SFTError("-c needs commands", hint: "sft -c 'status; get'") }
+                o.commands = args[i + 1]; i += 1
+            case "--keep-going", "-k": o.keepGoing = true
+            case "--help", "-h": o.help = true
+            case "--version": o.version = true
+            default:
+                if a.hasPrefix("-") && a != "-" {
+                    throw SFTError("unknown option '\(a)'", hint: "sft --help")
+                }
+                guard o.file == nil else { throw SFTError("only one script file, got '\(o.file!)' and '\(a)'", hint: "sft --help") }
+                o.file = a
+            }
+            i += 1
+        }
+        if o.file != nil && o.commands != nil { throw SFTError("give a FILE or -c, not both", hint: "sft --help") }
+        return o
+    }
+
+    public static func run() -> Never {
         BLASEnvironment.ensureCoreType()
-        print("sft")
+        exit(main(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    public static func main(_ args: [String]) -> Int32 {
+        let options: Options
+        do { options = try parse(args) } catch let e as SFTError {
+            fputs("error: \(e.message)\n" + (e.hint.map { "hint: \($0)\n" } ?? ""), stderr)
+            return 2
+        } catch { return 2 }
+        if options.help { print(usage); return 0 }
+        if options.version { print("sft \(version)"); return 0 }
+
+        setvbuf(stdout, nil, _IOLBF, 0)
+        Signals.installInterruptHandler()
+        let shell = Shell(session: Session())
+        var runner = ScriptRunner(shell: shell, keepGoing: options.keepGoing)
+        if let commands = options.commands {
+            return runner.run([commands])
+        }
+        if let file = options.file {
+            let path = file == "-" ? "/dev/stdin" : file
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                fputs("error: cannot read \(file)\nhint: check the path; notebooks saved with `session save` are in "
+                      + "\(shell.session.paths.sessions.path)\n", stderr)
+                return 2
+            }
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines.last == "" { lines.removeLast() }
+            return runner.run(lines)
+        }
+        if isatty(STDIN_FILENO) == 1 { return REPL(shell: shell).run() }
+        return runner.run(StdinLines())
     }
 }

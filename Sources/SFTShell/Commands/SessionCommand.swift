@@ -1,0 +1,78 @@
+// `session save NAME` writes what was run (each successful command, its output as `# ` lines) to
+// $SFT_HOME/sessions/NAME.sft, atomically; `sft NAME.sft` replays it. `session list` shows saved notebooks.
+import ArgumentParser
+import Foundation
+import SFT
+
+struct SessionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session", abstract: "Save or list session notebooks.",
+        subcommands: [SessionSave.self, SessionList.self])
+}
+
+struct SessionSave: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save", abstract: "Write the commands run so far, with their outputs, to a replayable notebook.")
+
+    @Argument(help: "Notebook name: letters, digits, '-', '_', '.' (saved as $SFT_HOME/sessions/NAME.sft).")
+    var name: String
+
+    @Flag(help: "Replace an existing notebook of that name.")
+    var force = false
+
+    mutating func run(session: Session) throws {
+        let base = name.hasSuffix(".sft") ? String(name.dropLast(4)) : name
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard !base.isEmpty, !base.hasPrefix("."), base.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
+            throw SFTError("bad notebook name '\(name)'", hint: "use letters, digits, '-', '_' or '.', e.g. `session save lora-try1`")
+        }
+        try session.paths.ensure(session.paths.sessions)
+        let url = session.paths.sessions.appendingPathComponent(base + ".sft")
+        if FileManager.default.fileExists(atPath: url.path) && !force {
+            throw SFTError("notebook '\(base)' exists", hint: "`session save \(base) --force` replaces it")
+        }
+        let text = Notebook.text(of: session.record)
+        try AtomicFile.write(text, to: url)
+        let n = session.record.filter(Notebook.keeps).count
+        session.out.print("saved \(n) command\(n == 1 ? "" : "s") to sessions/\(base).sft")
+    }
+}
+
+struct SessionList: ShellCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List saved notebooks.")
+
+    mutating func run(session: Session) throws {
+        let dir = session.paths.sessions
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .filter { $0.hasSuffix(".sft") }.sorted()
+        if files.isEmpty { return session.out.print("no saved notebooks (`session save NAME` writes one)") }
+        var t = Table([Table.Column("notebook"), Table.Column("commands", right: true)])
+        for f in files {
+            let text = (try? String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)) ?? ""
+            let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.allSatisfy(\.isWhitespace) }
+            t.add([String(f.dropLast(4)), String(commands.count)])
+        }
+        session.out.print(lines: t.render())
+    }
+}
+
+/// The notebook format: a header comment, then each command on its own line followed by its output as `# `
+/// lines and a blank line.
+public enum Notebook {
+    public static func keeps(_ e: Session.RecordEntry) -> Bool {
+        let first = e.command.split(separator: " ").first.map(String.init) ?? ""
+        return e.ok && first != "session" && first != "quit" && first != "exit"
+    }
+
+    public static func text(of record: [Session.RecordEntry]) -> String {
+        var out = "# sft notebook: replay with `sft FILE.sft`; lines starting with # are the outputs when saved.\n\n"
+        for e in record where keeps(e) {
+            out += e.command + "\n"
+            for line in e.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                out += line.isEmpty ? "#\n" : "# " + line + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,57 @@
+// `status`: the session at a glance (model, datasets, adapters, checkpoints, seed, key settings) on stdout;
+// machine-dependent figures (memory, uptime) on stderr so transcripts stay deterministic.
+import ArgumentParser
+import Foundation
+import SFT
+
+struct StatusCommand: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show what is loaded and the key settings at a glance.")
+
+    mutating func run(session: Session) throws {
+        session.out.print(lines: StatusReport.lines(session))
+        session.out.note(StatusReport.machineLine(session))
+    }
+}
+
+/// The text of `status`, one function per part so each owner can change its own lines.
+public enum StatusReport {
+    public static func lines(_ session: Session) -> [String] {
+        var t = Table([Table.Column("what"), Table.Column("state")], showHeader: false)
+        for (k, v) in modelLines(session) + loadedLines(session) + settingsLines(session) { t.add([k, v]) }
+        return t.render()
+    }
+
+    /// Model lines. The lead replaces the body when the model loads at start-up.
+    public static func modelLines(_ session: Session) -> [(String, String)] {
+        [("model", "none loaded")]
+    }
+
+    /// Datasets, adapters and checkpoints (placeholders until those land in Session).
+    public static func loadedLines(_ session: Session) -> [(String, String)] {
+        [("datasets", "none"), ("adapters", "none"), ("checkpoints", "none")]
+    }
+
+    public static func settingsLines(_ session: Session) -> [(String, String)] {
+        let s = session.settings
+        let train = "lr \(show(s.value("learning-rate")!)), batch \(s.int("batch-size")) x accum \(s.int("grad-accum")), "
+            + "epochs \(s.int("epochs")), max-seq-len \(s.int("max-seq-len"))"
+        let lora = "rank \(s.int("lora-rank")), alpha \(show(s.value("lora-alpha")!)), targets \(s.list("lora-targets").joined(separator: ","))"
+        let gen = "temperature \(show(s.value("temperature")!)), top-p \(show(s.value("top-p")!)), max-tokens \(s.int("max-tokens"))"
+        return [("seed", String(s.int("seed"))), ("training", train), ("lora", lora), ("generation", gen)]
+    }
+
+    /// `memory 45.2 MB RSS, up 3.1 s` for stderr.
+    public static func machineLine(_ session: Session) -> String {
+        let rss = residentBytes().map { String(format: "%.1f MB RSS", Double($0) / 1_048_576) } ?? "RSS unknown"
+        return "memory \(rss), up \(ProgressBar.seconds(Date().timeIntervalSince(session.startTime)))"
+    }
+
+    /// Resident set size from /proc/self/statm (pages), nil where unreadable.
+    public static func residentBytes() -> Int? {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let parts = s.split(separator: " ")
+        guard parts.count > 1, let pages = Int(parts[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}

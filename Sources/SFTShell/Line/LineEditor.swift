@@ -1,0 +1,96 @@
+// The interactive line reader over system libedit's readline-compatible API: prompt, editing keys, persistent
+// history file, Tab completion through Completer (falling back to libedit's file-name completion), and
+// Ctrl-C at the prompt (the SIGINT handler sets Cancellation; readline returns, we drop the line).
+// libedit keeps global state, so this is one shared instance.
+import CLibEdit
+import Foundation
+import SFT
+
+public final class LineEditor {
+    public enum Input { case line(String), interrupted, endOfInput }
+
+    private let historyFile: URL
+    /// The settings the completer reads (setting names and choices).
+    nonisolated(unsafe) static var settingsForCompletion = Settings()
+    nonisolated(unsafe) static var matches: [String] = []
+    nonisolated(unsafe) static var matchIndex = 0
+
+    public init(historyFile: URL) {
+        self.historyFile = historyFile
+        // libedit decodes keys by the C locale: without a UTF-8 LC_CTYPE, typed Chinese text is dropped.
+        setlocale(LC_CTYPE, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
+        rl_readline_name = UnsafePointer(strdup("sft"))
+        rl_catch_signals = 0            // our SIGINT handler, not libedit's (which re-raises to the whole group)
+        rl_attempted_completion_function = LineEditor.complete
+        rl_completion_append_character = 32   // space after a unique match
+        using_history()
+        stifle_history(2000)
+        _ = read_history(historyFile.path)
+    }
+
+    /// Reads one line with the prompt.
+    public func read(prompt: String) -> Input {
+        Cancellation.reset()
+        guard let raw = readline(prompt) else {
+            if Cancellation.requested {
+                Cancellation.reset()
+                fputs("\n", stdout); fflush(stdout)
+                return .interrupted
+            }
+            return .endOfInput
+        }
+        defer { free(raw) }
+        let line = String(cString: raw)
+        if Cancellation.requested {      // Ctrl-C came while the line was being returned: drop it
+            Cancellation.reset()
+            return .interrupted
+        }
+        return .line(line)
+    }
+
+    /// Adds a line to the history (not blanks, not a repeat of the previous line).
+    public func remember(_ line: String) {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { return }
+        if let last = history_get(history_base + history_length - 1), let text = last.pointee.line,
+           String(cString: text) == line { return }
+        add_history(line)
+    }
+
+    /// Writes the history file (creating $SFT_HOME if needed).
+    public func saveHistory() {
+        try? FileManager.default.createDirectory(at: historyFile.deletingLastPathComponent(),
+                                                 withIntermediateDirectories: true)
+        _ = write_history(historyFile.path)
+    }
+
+    // MARK: completion callbacks (C function pointers: no captures, state in statics)
+
+    private static let complete: @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
+        -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, end in
+        let buffer = rl_line_buffer.map { String(cString: $0) } ?? ""
+        let prefix = String(decoding: buffer.utf8.prefix(Int(end)), as: UTF8.self)
+        guard let candidates = Completer.candidates(forLine: prefix, settings: LineEditor.settingsForCompletion) else {
+            rl_attempted_completion_over = 0      // file-name completion
+            return nil
+        }
+        rl_attempted_completion_over = 1
+        LineEditor.matches = candidates
+        LineEditor.matchIndex = 0
+        guard let text else { return nil }
+        return rl_completion_matches(text, LineEditor.generate)
+    }
+
+    private static let generate: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = {
+        text, state in
+        let word = text.map { String(cString: $0) } ?? ""
+        if state == 0 { LineEditor.matchIndex = 0 }
+        while LineEditor.matchIndex < LineEditor.matches.count {
+            let m = LineEditor.matches[LineEditor.matchIndex]
+            LineEditor.matchIndex += 1
+            if m.hasPrefix(word) { return strdup(m) }
+        }
+        return nil
+    }
+}
