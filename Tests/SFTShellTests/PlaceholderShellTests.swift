@@ -1,0 +1,5 @@
+import XCTest
+import SFTShell
+final class PlaceholderShellTests: XCTestCase {
+    func testCoreTypeDetection() { XCTAssertNotNil(BLASEnvironment.coreTypeForThisCPU()) }
+}
