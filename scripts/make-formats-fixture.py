@@ -54,6 +54,8 @@ if not os.path.exists(os.path.join(hf_out, "model.safetensors")):
     cfg = model.config.to_dict()
     cfg.pop("quantization_config", None)
     cfg["torch_dtype"] = "float32"
+    if not cfg.get("architectures"):
+        cfg["architectures"] = [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}[cfg["model_type"]]]
     with open(os.path.join(hf_out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     AutoTokenizer.from_pretrained(d, gguf_file=name).save_pretrained(hf_out)
