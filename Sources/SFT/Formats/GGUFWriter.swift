@@ -86,8 +86,7 @@ public struct GGUFWriter {
 
     /// Writes the file atomically.
     public func write(to path: String) throws {
-        let w = try AtomicFileWriter(path: path)
-        try w.write(encode())
-        try w.commit()
+        let bytes = encode()
+        try AtomicFile.write(to: path) { w in try w.write(bytes) }
     }
 }

@@ -58,7 +58,10 @@ public struct SafetensorsWriter {
     }
 
     public func write(to path: String) throws {
-        let w = try AtomicFileWriter(path: path)
+        try AtomicFile.write(to: path) { w in try writeBody(w) }
+    }
+
+    private func writeBody(_ w: AtomicFileWriter) throws {
         let h = header()
         try w.write(withUnsafeBytes(of: UInt64(h.count).littleEndian) { Array($0) })
         try w.write(h)
@@ -74,6 +77,5 @@ public struct SafetensorsWriter {
                 i += n
             }
         }
-        try w.commit()
     }
 }

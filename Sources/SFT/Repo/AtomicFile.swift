@@ -131,6 +131,8 @@ public final class AtomicFileWriter {
         temporaryPath = path
     }
 
+    public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
     deinit {
         abort()
         buffer.deallocate()

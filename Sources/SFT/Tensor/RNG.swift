@@ -1,7 +1,41 @@
-// SplitMix64: the one seeded generator of a session. Small Codable state, so a saved session restores the
-// exact stream (data order, LoRA init, dropout, sampling). Our own shuffle, because the standard library's
-// algorithm is not promised to stay the same across versions.
+// RNG: the one seeded random generator (xoshiro256**, seeded through SplitMix64). Its state is four public
+// UInt64s and Codable, so a session can save and restore it exactly and replay sampling/shuffling bit for bit.
 
+public struct RNG: RandomNumberGenerator, Codable, Equatable, Hashable, Sendable {
+    public var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// SplitMix64 expands the seed into the four state words (never all zero).
+    public init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+    }
+
+    @inline(__always) static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    public mutating func next() -> UInt64 {
+        let result = RNG.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = RNG.rotl(s3, 45)
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    /// Uniform in [0, 1) with 24 random bits.
+    public mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1.0p-24 }
+}
+
+// SplitMix64: a small generator for streams derived from the session seed (per-epoch data order, LoRA init),
+// and our own shuffle, because the standard library's algorithm is not promised to stay the same.
 public struct SplitMix64: RandomNumberGenerator, Codable, Equatable, Sendable {
     public var state: UInt64
 

@@ -1,0 +1,115 @@
+// Chat templates against references: HF apply_chat_template for SmolLM2 (text and ids, Tests/Fixtures/tokenizer/
+// smollm2-chat.json) and jinja2 renderings of the official Qwen2, Qwen2.5 and Llama-3 templates (templates.json),
+// tokenized with llama.cpp's qwen2 vocabulary. Also detection, the trained mask and stop tokens.
+import Foundation
+import SFT
+import XCTest
+
+final class ChatTemplateTests: XCTestCase {
+    struct Chat: Decodable {
+        var name: String
+        var messages: [[String: String]]
+        var add_generation_prompt: Bool
+        var text: String
+        var ids: [Int32]?
+        var typed: [Message] { messages.map { Message(Role(rawValue: $0["role"] ?? "") ?? .user, $0["content"] ?? "") } }
+    }
+    struct SmolFixture: Decodable { var chat_template: String; var chats: [Chat]; var encode: [Enc] }
+    struct Enc: Decodable { var text: String; var ids: [Int32] }
+    struct TemplateFixture: Decodable { var template: String; var chats: [Chat] }
+
+    static func json<T: Decodable>(_ name: String) throws -> T {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TokenizerTestPaths.fixtures + "/" + name))
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    func testSmolLM2MatchesHF() throws {
+        let (tok, meta) = try TokenizerTestPaths.smolLM2()
+        let fx: SmolFixture = try Self.json("smollm2-chat.json")
+        let kind = try ChatTemplateKind.detect(templateText: meta.string("tokenizer.chat_template") ?? "")
+        XCTAssertEqual(kind, .smolLM2)
+        XCTAssertEqual(try ChatTemplateKind.detect(templateText: fx.chat_template), .smolLM2)
+        XCTAssertEqual(kind.name, "smollm2")
+        for c in fx.chats {
+            XCTAssertEqual(kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, c.name)
+            let r = try kind.render(c.typed, addGenerationPrompt: c.add_generation_prompt, tokenizer: tok)
+            XCTAssertEqual(r.tokens, c.ids, c.name)
+        }
+        for e in fx.encode {
+            XCTAssertEqual(tok.encode(e.text), e.ids, e.text.debugDescription)
+            XCTAssertEqual(tok.decode(e.ids), e.text)
+        }
+        XCTAssertEqual(kind.stopTokens(tokenizer: tok), [2, 0])
+    }
+
+    func testOfficialTemplatesTextAndDetection() throws {
+        let fx: [String: TemplateFixture] = try Self.json("templates.json")
+        let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3]
+        XCTAssertEqual(Set(fx.keys), Set(expect.keys))
+        for (key, f) in fx {
+            let kind = try ChatTemplateKind.detect(templateText: f.template)
+            XCTAssertEqual(kind, expect[key], key)
+            XCTAssertEqual(kind.name, key)
+            for c in f.chats {
+                XCTAssertEqual(kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, "\(key) \(c.name)")
+            }
+        }
+    }
+
+    func testQwenTokensAndMask() throws {
+        let (tok, meta) = try TokenizerTestPaths.load(TokenizerTestPaths.fixtures + "/ggml-vocab-qwen2.gguf")
+        // This vocabulary's own template has "You are a helpful assistant" without the final period.
+        let own = try ChatTemplateKind.detect(templateText: meta.string("tokenizer.chat_template") ?? "")
+        XCTAssertEqual(own, .chatml(defaultSystem: "You are a helpful assistant"))
+        let msgs = [Message(.user, "你好"), Message(.assistant, "Hello there!")]
+        let r = try ChatTemplateKind.qwen25.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+        XCTAssertEqual(tok.decode(r.tokens), ChatTemplateKind.qwen25.renderText(msgs, addGenerationPrompt: false))
+        let imEnd = tok.id(of: "<|im_end|>")!
+        let trained = zip(r.tokens, r.trained).filter { $0.1 }.map { $0.0 }
+        XCTAssertEqual(tok.decode(trained), "Hello there!<|im_end|>")
+        XCTAssertEqual(trained.last, imEnd)
+        XCTAssertFalse(r.trained.last!, "the newline after <|im_end|> is not trained")
+        XCTAssertEqual(ChatTemplateKind.qwen25.stopTokens(tokenizer: tok), [imEnd, tok.id(of: "<|endoftext|>")!])
+    }
+
+    func testMaskSmolLM2MultiTurn() throws {
+        let (tok, _) = try TokenizerTestPaths.smolLM2()
+        let msgs = [Message(.system, "Be brief."), Message(.user, "Hi"), Message(.assistant, "Hello!"),
+                    Message(.user, "Bye"), Message(.assistant, "Goodbye.")]
+        let r = try ChatTemplateKind.smolLM2.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+        var spans: [String] = [], cur: [Int32] = []
+        for (t, m) in zip(r.tokens, r.trained) {
+            if m { cur.append(t) } else if !cur.isEmpty { spans.append(tok.decode(cur)); cur = [] }
+        }
+        if !cur.isEmpty { spans.append(tok.decode(cur)) }
+        XCTAssertEqual(spans, ["Hello!<|im_end|>", "Goodbye.<|im_end|>"])
+        let prompt = try ChatTemplateKind.smolLM2.render(Array(msgs.prefix(2)), addGenerationPrompt: true, tokenizer: tok)
+        XCTAssertEqual(prompt.trainedCount, 0)
+        XCTAssertTrue(tok.decode(prompt.tokens).hasSuffix("<|im_start|>assistant\n"))
+    }
+
+    func testLlama3Render() throws {
+        let msgs = [Message(.system, " Sys "), Message(.user, "Q\n"), Message(.assistant, "A")]
+        XCTAssertEqual(ChatTemplateKind.llama3.renderText(msgs, addGenerationPrompt: false),
+                       "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nSys<|eot_id|>"
+                       + "<|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|>"
+                       + "<|start_header_id|>assistant<|end_header_id|>\n\nA<|eot_id|>")
+        let base = TokenizerTestPaths.packageRoot + "/cache/tokenizer/ggml-vocab-llama-bpe.gguf"
+        guard FileManager.default.fileExists(atPath: base) else { return }
+        let (tok, _) = try TokenizerTestPaths.load(base)
+        let r = try ChatTemplateKind.llama3.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+        XCTAssertEqual(r.tokens.first, 128000)
+        XCTAssertEqual(tok.decode(zip(r.tokens, r.trained).filter { $0.1 }.map { $0.0 }), "A<|eot_id|>")
+        XCTAssertEqual(ChatTemplateKind.llama3.stopTokens(tokenizer: tok), [128009, 128001])
+    }
+
+    func testDetectionErrors() {
+        XCTAssertThrowsError(try ChatTemplateKind.detect(templateText: "{{ messages[0]['content'] }} [INST]")) { e in
+            XCTAssertNotNil((e as? SFTError)?.hint)
+        }
+        XCTAssertThrowsError(try ChatTemplateKind.detect(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date"))
+        XCTAssertEqual(try ChatTemplateKind.detect(templateText: "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'}}"), .plainChatML)
+        XCTAssertEqual(try ChatTemplateKind(name: "qwen2.5"), .qwen25)
+        XCTAssertThrowsError(try ChatTemplateKind(name: "vicuna"))
+    }
+}
