@@ -4,7 +4,8 @@
 // Training has Tq == Tk == T. Saves the probabilities (B, NH, Tq, Tk) for backward.
 
 /// out (B, Tq, NH*HS), probs (B, NH, Tq, Tk) from q (B, Tq, NH*HS) (after RoPE), k, v (B, Tk, NKV*HS).
-public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
+/// With out == nil only the probabilities are computed (backward recomputes them instead of storing all layers').
+public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: UnsafeMutablePointer<Float>,
                              _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
                              B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int) {
     let Q = NH * HS, KV = NKV * HS, group = NH / NKV
@@ -19,6 +20,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: Unsafe
             gemm(.none, .transposed, m: Tq, n: Tk, k: HS, alpha: scale, a: qh, lda: Q, b: kg, ldb: KV, c: P, ldc: Tk)
             causalSoftmaxRows(P, rows: Tq, cols: Tk)
             // out_h (Tq, HS) = P @ v_g
+            guard let out else { continue }
             gemm(.none, .none, m: Tq, n: HS, k: Tk, a: P, lda: Tk, b: vg, ldb: KV, c: out + b * Tq * Q + h * HS, ldc: Q)
         }
     }
