@@ -133,4 +133,22 @@ final class KernelTests: XCTestCase {
         checkGradient("dx", x: x, analytic: dx, dOut: [1]) { loss($0, W) }
         checkGradient("dW", x: W, analytic: dW, dOut: [1]) { loss(x, $0) }
     }
+
+    func testHalfMatVec() {
+        var rng = TestRNG(8)
+        let (rows, cols) = (37, 64)
+        var w = rng.array(rows * cols)
+        w[3] = 3e-6; w[5] = -7e-8; w[9] = 70000   // fp16 subnormals and saturation
+        let x = rng.array(cols)
+        let h = w.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols) }
+        XCTAssertEqual(h.value(row: 0, col: 9), 65504)
+        XCTAssertEqual(h.value(row: 0, col: 3), Float(Float16(3e-6)))
+        var y = [Float](repeating: 1, count: rows)
+        halfMatVec(&y, h, x, accumulate: true)
+        for i in 0..<rows {
+            var ref: Float = 1
+            for j in 0..<cols { ref += h.value(row: i, col: j) * x[j] }
+            XCTAssertEqual(y[i], ref, accuracy: 1e-5 * max(1, abs(ref)))
+        }
+    }
 }

@@ -17,6 +17,9 @@ public final class Transformer: @unchecked Sendable {
     private var readyForBackward = false
     /// Bumped by every forward(needGradients: true); with the LoRA seed it keys the dropout masks.
     public var dropoutStep: UInt64 = 0
+    /// Single-token decoding streams fp16 copies of the weights (half the memory traffic); prefill stays fp32.
+    public var halfPrecisionDecode = true
+    var decodeWeights: DecodeWeights? = nil
     private var dropoutActive = false
 
     public init(params: ParameterTensors) {
@@ -36,6 +39,9 @@ public final class Transformer: @unchecked Sendable {
         acts = nil
     }
 
+    /// Drops the fp16 decode copies; call after changing `params` other than through training (e.g. LoRA merge).
+    public func invalidateDecodeWeights() { decodeWeights = nil }
+
     /// Zeroes full gradients and LoRA gradients.
     public func zeroGradients() {
         grads?.storage.zero()
@@ -53,7 +59,7 @@ public final class Transformer: @unchecked Sendable {
         let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
         self.tokens = tokens; self.targets = targets; self.mask = mask
         dropoutActive = needGradients
-        if needGradients { dropoutStep &+= 1 }
+        if needGradients { dropoutStep &+= 1; decodeWeights = nil }   // the weights are about to change
         layersForward(a, B: B, T: T)
         rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
         let trained = mask.reduce(0, +)

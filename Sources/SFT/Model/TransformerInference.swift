@@ -26,6 +26,27 @@ public final class KVCache: @unchecked Sendable {
     func advance(_ n: Int) { length += n }
 }
 
+/// fp16 copies of every layer's linear weights and the head, built on the first decode step.
+struct DecodeWeights {
+    let layers: [[LoRATarget: HalfMatrix]]
+    let head: HalfMatrix
+
+    init?(_ p: ParameterTensors) {
+        let c = p.config
+        guard HalfMatrix.supports(cols: c.hiddenSize), HalfMatrix.supports(cols: c.qDim),
+              HalfMatrix.supports(cols: c.intermediateSize) else { return nil }
+        layers = (0..<c.numLayers).map { l in
+            var d: [LoRATarget: HalfMatrix] = [:]
+            for t in LoRATarget.allCases {
+                let (i, o) = t.dims(c)
+                d[t] = HalfMatrix(t.weight(p, layer: l).ptr, rows: o, cols: i)
+            }
+            return d
+        }
+        head = HalfMatrix(p.lmHead.ptr, rows: c.vocabSize, cols: c.hiddenSize)
+    }
+}
+
 extension Transformer {
     /// Runs `tokens` after the cached positions; returns the logits (V) of the last token.
     public func prefill(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
@@ -59,6 +80,9 @@ extension Transformer {
         let x = carver.take([n, C]).ptr, ln = carver.take([n, C]).ptr, q = carver.take([n, Q]).ptr, att = carver.take([n, Q]).ptr
         let gate = carver.take([n, FF]).ptr, up = carver.take([n, FF]).ptr, h = carver.take([n, FF]).ptr
         let probs = carver.take([NH, n, Tk]).ptr, xa = carver.take([n, max(r, 1)]).ptr, rstd = carver.take([n]).ptr
+        if n == 1 && halfPrecisionDecode && decodeWeights == nil { decodeWeights = DecodeWeights(p) }
+        let dw = n == 1 && halfPrecisionDecode ? decodeWeights : nil
+        func hw(_ t: LoRATarget, _ l: Int) -> HalfMatrix? { dw?.layers[l][t] }
         let sc = LinearScratch(dropped: h, dxa: xa)  // dropout is off here, so `dropped` is never written
         func ad(_ t: LoRATarget, _ l: Int) -> AdapterRef? {
             guard let lora, lora.enabled, let A = lora.a(t, layer: l), let Bm = lora.b(t, layer: l) else { return nil }
@@ -68,24 +92,27 @@ extension Transformer {
         for l in 0..<c.numLayers {
             let kc = cache.k.base + l * cache.capacity * KV, vc = cache.v.base + l * cache.capacity * KV
             rmsnormForward(ln, rstd, x, p.attnNorm.slice(l).ptr, n: n, C: C, eps: c.rmsNormEps)
-            linearLayerForward(q, ln, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, ad(.q, l), sc, n: n, inF: C, outF: Q)
-            linearLayerForward(kc + p0 * KV, ln, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, ad(.k, l), sc, n: n, inF: C, outF: KV)
-            linearLayerForward(vc + p0 * KV, ln, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, ad(.v, l), sc, n: n, inF: C, outF: KV)
+            linearLayerForward(q, ln, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, ad(.q, l), sc, n: n, inF: C, outF: Q, half: hw(.q, l))
+            linearLayerForward(kc + p0 * KV, ln, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, ad(.k, l), sc, n: n, inF: C, outF: KV, half: hw(.k, l))
+            linearLayerForward(vc + p0 * KV, ln, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, ad(.v, l), sc, n: n, inF: C, outF: KV, half: hw(.v, l))
             ropeForward(q, rope, n: n, T: n, posOffset: p0, heads: NH)
             ropeForward(kc + p0 * KV, rope, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)
-            linearLayerForward(x, att, p.wo.slice(l).ptr, nil, ad(.o, l), sc, n: n, inF: Q, outF: C, accumulate: true)
+            linearLayerForward(x, att, p.wo.slice(l).ptr, nil, ad(.o, l), sc, n: n, inF: Q, outF: C, accumulate: true, half: hw(.o, l))
             rmsnormForward(ln, rstd, x, p.mlpNorm.slice(l).ptr, n: n, C: C, eps: c.rmsNormEps)
-            linearLayerForward(gate, ln, p.wGate.slice(l).ptr, nil, ad(.gate, l), sc, n: n, inF: C, outF: FF)
-            linearLayerForward(up, ln, p.wUp.slice(l).ptr, nil, ad(.up, l), sc, n: n, inF: C, outF: FF)
+            linearLayerForward(gate, ln, p.wGate.slice(l).ptr, nil, ad(.gate, l), sc, n: n, inF: C, outF: FF, half: hw(.gate, l))
+            linearLayerForward(up, ln, p.wUp.slice(l).ptr, nil, ad(.up, l), sc, n: n, inF: C, outF: FF, half: hw(.up, l))
             swigluForward(h, gate, up, n: n * FF)
-            linearLayerForward(x, h, p.wDown.slice(l).ptr, nil, ad(.down, l), sc, n: n, inF: FF, outF: C, accumulate: true)
+            linearLayerForward(x, h, p.wDown.slice(l).ptr, nil, ad(.down, l), sc, n: n, inF: FF, outF: C, accumulate: true, half: hw(.down, l))
         }
         cache.advance(n)
         let lastX = x + (n - 1) * C
         rmsnormForward(ln, rstd, lastX, p.finalNorm.ptr, n: 1, C: C, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: V)
-        logits.withUnsafeMutableBufferPointer { linearForward($0.baseAddress!, ln, p.lmHead.ptr, rows: 1, inFeatures: C, outFeatures: V) }
+        logits.withUnsafeMutableBufferPointer {
+            if let dw { halfMatVec($0.baseAddress!, dw.head, ln, accumulate: false) }
+            else { linearForward($0.baseAddress!, ln, p.lmHead.ptr, rows: 1, inFeatures: C, outFeatures: V) }
+        }
         return logits
     }
 }

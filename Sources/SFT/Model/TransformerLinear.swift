@@ -24,8 +24,9 @@ struct LinearScratch {
 /// y (N, out) (+)= x @ W^T + b + adapter.
 func linearLayerForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                         _ bias: UnsafePointer<Float>?, _ adapter: AdapterRef?, _ scratch: LinearScratch,
-                        n: Int, inF: Int, outF: Int, accumulate: Bool = false) {
-    linearForward(y, x, w, rows: n, inFeatures: inF, outFeatures: outF, accumulate: accumulate)
+                        n: Int, inF: Int, outF: Int, accumulate: Bool = false, half: HalfMatrix? = nil) {
+    if let half, n == 1 { halfMatVec(y, half, x, accumulate: accumulate) }   // decoding: fp16 copy of W
+    else { linearForward(y, x, w, rows: n, inFeatures: inF, outFeatures: outF, accumulate: accumulate) }
     if let bias {
         Parallel.rows(n, minPerChunk: 64) { r in for i in r { vaxpy(y + i * outF, 1, bias, outF) } }
     }
