@@ -1,3 +1,122 @@
-// sft-bench: prints every speed and memory figure the issues name (placeholder).
+// sft-bench: training tokens/s and peak memory for SmolLM2-135M's shape (random weights), LoRA r8 on q,k,v,o
+// and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step; then prefill and greedy decode tokens/s.
+// Figures go to stdout one per line; per-phase timings to stderr.
+import Foundation
 import SFT
-print("bench")
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Peak resident memory of this process so far (VmHWM), in GB.
+func peakRSS() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024 / 1024
+}
+
+/// Resets the peak so each figure is measured on its own (Linux: write 5 to clear_refs).
+func resetPeak() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
+
+func randomParams(_ cfg: ModelConfig) -> ParameterTensors {
+    let p = ParameterTensors(config: cfg)
+    var state: UInt64 = 1
+    for (name, v) in p.named {
+        let isNorm = name.hasSuffix("norm")
+        for i in 0..<v.count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24) * 2 - 1
+            v.ptr[i] = isNorm ? 1 : u * 0.05
+        }
+    }
+    return p
+}
+
+let args = CommandLine.arguments
+let cfg = ModelConfig.smolLM2_135M
+let (B, T) = (4, 256)
+let steps = Int(ProcessInfo.processInfo.environment["SFT_BENCH_STEPS"] ?? "") ?? 3
+var rng: UInt64 = 7
+let tokens: [Int32] = (0..<(B * T + 1)).map { _ in rng = rng &* 6364136223846793005 &+ 1; return Int32((rng >> 33) % UInt64(cfg.vocabSize)) }
+let input = Array(tokens[0..<(B * T)]), targets = Array(tokens[1...])
+let mask = [Float](repeating: 1, count: B * T)
+
+func train(_ label: String, lora loraConfig: LoRAConfig?) throws {
+    resetPeak()
+    let model = Transformer(params: randomParams(cfg))
+    let opt: AdamW
+    if let lc = loraConfig {
+        let lora = try LoRA(model: cfg, config: lc)
+        model.attach(lora: lora)
+        opt = AdamW(count: lora.params.count)
+    } else {
+        model.enableFullGradients()
+        opt = AdamW(count: model.params.count)
+    }
+    func step() throws -> (Double, Double, Double) {
+        let t0 = now()
+        model.zeroGradients()
+        try model.forward(tokens: input, targets: targets, mask: mask, batch: B, length: T, needGradients: true)
+        let t1 = now()
+        model.backward()
+        let t2 = now()
+        if let lora = model.lora { opt.step(params: lora.params.base, grads: lora.grads.base, lr: 1e-4) }
+        else { opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: 1e-4) }
+        return (t1 - t0, t2 - t1, now() - t2)
+    }
+    _ = try step()   // warm-up
+    var total = 0.0
+    for _ in 0..<steps {
+        let (f, b, o) = try step()
+        total += f + b + o
+        FileHandle.standardError.write(String(format: "  %@ step: forward %.3fs backward %.3fs adamw %.3fs\n", label, f, b, o).data(using: .utf8)!)
+    }
+    let tps = Double(B * T * steps) / total
+    print(String(format: "train %@  B%dxT%d: %.0f tok/s  peak %.2f GB", label, B, T, tps, peakRSS()))
+}
+
+func inference() throws {
+    resetPeak()
+    let model = Transformer(params: randomParams(cfg))
+    let prompt = Array(tokens[0..<256])
+    let cache = KVCache(config: cfg, capacity: 512)
+    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up
+    cache.reset()
+    var t0 = now()
+    var logits = try model.prefill(prompt, cache: cache)
+    let pre = now() - t0
+    print(String(format: "prefill 256 tokens: %.0f tok/s", 256 / pre))
+    let n = 64
+    t0 = now()
+    for _ in 0..<n {
+        var best = 0
+        for i in 1..<logits.count where logits[i] > logits[best] { best = i }
+        logits = try model.decodeStep(Int32(best), cache: cache)
+    }
+    let dec = now() - t0
+    print(String(format: "decode greedy %d tokens after 256: %.1f tok/s  peak %.2f GB", n, Double(n) / dec, peakRSS()))
+}
+
+/// Raw OpenBLAS speed on this machine right now, so other figures can be read against it.
+func micro() {
+    let (m, n, k) = (1024, 1536, 576)
+    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: n * k), c = FloatBuffer(count: m * n)
+    linearForward(c.base, a.base, b.base, rows: m, inFeatures: k, outFeatures: n)
+    var t0 = now()
+    for _ in 0..<10 { linearForward(c.base, a.base, b.base, rows: m, inFeatures: k, outFeatures: n) }
+    print(String(format: "sgemm %dx%dx%d: %.0f GFLOP/s", m, n, k, 20 * Double(m * n * k) / (now() - t0) / 1e9))
+    let w = FloatBuffer(count: 49152 * 576), y = FloatBuffer(count: 49152)
+    linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152)
+    t0 = now()
+    for _ in 0..<10 { linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152) }
+    print(String(format: "sgemv 49152x576: %.1f GB/s", 10 * Double(w.count * 4) / (now() - t0) / 1e9))
+}
+
+do {
+    let only = args.count > 1 ? args[1] : "all"
+    if only == "all" || only == "micro" { micro() }
+    if only == "all" || only == "lora" { try train("lora r8 qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
+    if only == "all" || only == "full" { try train("full", lora: nil) }
+    if only == "all" || only == "decode" { try inference() }
+} catch {
+    print("error: \(error)")
+}

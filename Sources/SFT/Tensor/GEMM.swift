@@ -20,6 +20,11 @@ public func gemm(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
 @inline(__always)
 public func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                           rows m: Int, inFeatures k: Int, outFeatures n: Int, accumulate: Bool = false) {
+    if m == 1 {
+        // One row (decoding): sgemv streams W once; sgemm would first copy (pack) all of W.
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(k), x, 1, accumulate ? 1 : 0, y, 1)
+        return
+    }
     gemm(.none, .transposed, m: m, n: n, k: k, a: x, lda: k, b: w, ldb: k, beta: accumulate ? 1 : 0, c: y, ldc: n)
 }
 

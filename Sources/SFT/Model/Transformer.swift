@@ -1,0 +1,213 @@
+// The Llama/Qwen2 decoder's training pass on CPU, llm.c style: `forward` is a flat list of kernel calls per
+// layer, `backward` the same list reversed. Full fine-tuning puts weight gradients in `grads` (the
+// ParameterTensors layout); LoRA puts them in the adapters' own buffer and the frozen base takes none.
+// The lm_head + cross-entropy runs fused and chunked; with needGradients it also produces dlnf (and the head's
+// weight gradient), so backward starts from the final norm. Inference with a KV cache is in TransformerInference.
+
+public final class Transformer: @unchecked Sendable {
+    public let config: ModelConfig
+    public let params: ParameterTensors
+    public private(set) var grads: ParameterTensors?   // full fine-tuning only
+    public private(set) var lora: LoRA?
+    public let rope: RoPETable
+    public private(set) var acts: Activations?
+    /// Trained tokens (sum of mask) in the last forward.
+    public private(set) var trainedTokens = 0
+    private var tokens: [Int32] = [], targets: [Int32] = [], mask: [Float] = []
+    private var readyForBackward = false
+    /// Bumped by every forward(needGradients: true); with the LoRA seed it keys the dropout masks.
+    public var dropoutStep: UInt64 = 0
+    /// Single-token decoding streams fp16 copies of the weights (half the memory traffic); prefill stays fp32.
+    public var halfPrecisionDecode = true
+    var decodeWeights: DecodeWeights? = nil
+    private var dropoutActive = false
+
+    public init(params: ParameterTensors) {
+        config = params.config
+        self.params = params
+        rope = RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeTheta)
+    }
+
+    /// Full fine-tuning: allocates a zeroed gradient for every weight.
+    public func enableFullGradients() { if grads == nil { grads = ParameterTensors(config: config) } }
+    public func disableFullGradients() { grads = nil }
+
+    /// Attaches (or with nil removes) LoRA adapters; the activation buffers are rebuilt on the next forward.
+    public func attach(lora: LoRA?) {
+        if let lora { precondition(lora.model == config, "LoRA built for another model config") }
+        self.lora = lora
+        acts = nil
+    }
+
+    /// Drops the fp16 decode copies; call after changing `params` other than through training (e.g. LoRA merge).
+    public func invalidateDecodeWeights() { decodeWeights = nil }
+
+    /// Zeroes full gradients and LoRA gradients.
+    public func zeroGradients() {
+        grads?.storage.zero()
+        lora?.grads.zero()
+    }
+
+    /// Mean cross-entropy over tokens with mask > 0. tokens, targets (B*T) Int32 (targets[i] is the token after
+    /// tokens[i]), mask (B*T) 1 for trained positions, 0 for prompt and padding. needGradients keeps what
+    /// backward needs and enables LoRA dropout.
+    @discardableResult
+    public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, length T: Int,
+                        needGradients: Bool = false) throws -> Float {
+        try checkBatch(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
+        let a = activations(B: B, T: T)
+        let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
+        self.tokens = tokens; self.targets = targets; self.mask = mask
+        dropoutActive = needGradients
+        if needGradients { dropoutStep &+= 1; decodeWeights = nil }   // the weights are about to change
+        layersForward(a, B: B, T: T)
+        rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
+        let trained = mask.reduce(0, +)
+        trainedTokens = Int(trained)
+        guard trained > 0 else { readyForBackward = needGradients; if needGradients { a.dlnf.buffer.update(repeating: 0) }; return 0 }
+        if needGradients { a.dlnf.buffer.update(repeating: 0) }
+        let total = lmHeadCrossEntropy(a.losses.ptr, needGradients ? a.dlnf.ptr : nil, needGradients ? grads?.lmHead.ptr : nil,
+                                       scratch: a.head.ptr, a.lnf.ptr, params.lmHead.ptr, targets, mask,
+                                       gradScale: 1 / trained, n: N, C: C, V: V, chunk: a.headChunk)
+        readyForBackward = needGradients
+        return Float(total / Double(trained))
+    }
+
+    /// Logits (B*T, V) of every position, for evaluation and tests (allocates the full matrix).
+    public func logits(tokens: [Int32], batch B: Int, length T: Int) throws -> [Float] {
+        try checkBatch(tokens: tokens, targets: nil, mask: nil, B: B, T: T)
+        let a = activations(B: B, T: T)
+        let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
+        self.tokens = tokens
+        dropoutActive = false
+        readyForBackward = false
+        layersForward(a, B: B, T: T)
+        rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
+        var out = [Float](repeating: 0, count: N * V)
+        out.withUnsafeMutableBufferPointer { linearForward($0.baseAddress!, a.lnf.ptr, params.lmHead.ptr, rows: N, inFeatures: C, outFeatures: V) }
+        return out
+    }
+
+    private func layersForward(_ a: Activations, B: Int, T: Int) {
+        let c = config, p = params
+        let (N, C, Q, KV, FF) = (B * T, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize)
+        let sc = scratch(a)
+        embeddingForward(a.resid.ptr, tokens, p.tokenEmbedding.ptr, n: N, C: C)
+        for l in 0..<c.numLayers {
+            let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
+            let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
+            let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr, out = a.resid.slice(l + 1).ptr
+            rmsnormForward(ln1, a.ln1Rstd.slice(l).ptr, x, p.attnNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps)
+            linearLayerForward(q, ln1, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q)
+            linearLayerForward(k, ln1, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV)
+            linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV)
+            ropeForward(q, rope, n: N, T: T, posOffset: 0, heads: c.numHeads)
+            ropeForward(k, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads)
+            attentionForward(att, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
+            r2.update(from: x, count: N * C)   // resid2 = x + att @ Wo^T
+            linearLayerForward(r2, att, p.wo.slice(l).ptr, nil, adapter(.o, l, a), sc, n: N, inF: Q, outF: C, accumulate: true)
+            rmsnormForward(ln2, a.ln2Rstd.slice(l).ptr, r2, p.mlpNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps)
+            linearLayerForward(gate, ln2, p.wGate.slice(l).ptr, nil, adapter(.gate, l, a), sc, n: N, inF: C, outF: FF)
+            linearLayerForward(up, ln2, p.wUp.slice(l).ptr, nil, adapter(.up, l, a), sc, n: N, inF: C, outF: FF)
+            swigluForward(a.h.ptr, gate, up, n: N * FF)
+            out.update(from: r2, count: N * C)  // resid[l+1] = resid2 + h @ Wdown^T
+            linearLayerForward(out, a.h.ptr, p.wDown.slice(l).ptr, nil, adapter(.down, l, a), sc, n: N, inF: FF, outF: C, accumulate: true)
+        }
+    }
+
+    /// Adds d(loss)/d(weights) into `grads` (full) or the LoRA gradients. Needs forward(needGradients: true).
+    public func backward() {
+        precondition(readyForBackward, "backward without forward(needGradients: true)")
+        readyForBackward = false
+        guard let a = acts, trainedTokens > 0 else { return }
+        let c = config, p = params, g = grads
+        let (B, T) = (a.B, a.T)
+        let (N, C, Q, KV, FF) = (B * T, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize)
+        let sc = scratch(a)
+        let dres = a.dres.ptr, dln = a.dln.ptr
+        a.dres.buffer.update(repeating: 0)
+        // forward: lnf = rmsnorm(resid[L], finalNorm)
+        rmsnormBackward(dres, g?.finalNorm.ptr, a.dlnf.ptr, a.resid.slice(c.numLayers).ptr, p.finalNorm.ptr, a.lnfRstd.ptr, n: N, C: C)
+        for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
+            let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
+            let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
+            let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr
+            // forward: resid[l+1] = resid2 + h @ Wdown^T  (dres carries on as d resid2)
+            swigluForward(a.h.ptr, gate, up, n: N * FF)
+            a.dh.buffer.update(repeating: 0)
+            linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc, n: N, inF: FF, outF: C)
+            // forward: h = swiglu(gate, up)
+            a.dgate.buffer.update(repeating: 0); a.dup.buffer.update(repeating: 0)
+            swigluBackward(a.dgate.ptr, a.dup.ptr, a.dh.ptr, gate, up, n: N * FF)
+            // forward: gate = ln2 @ Wgate^T;  up = ln2 @ Wup^T
+            a.dln.buffer.update(repeating: 0)
+            linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc, n: N, inF: C, outF: FF)
+            linearLayerBackward(dln, g?.wUp.slice(l).ptr, nil, a.dup.ptr, ln2, p.wUp.slice(l).ptr, adapter(.up, l, a), sc, n: N, inF: C, outF: FF)
+            // forward: ln2 = rmsnorm(resid2, mlpNorm)
+            rmsnormBackward(dres, g?.mlpNorm.slice(l).ptr, dln, r2, p.mlpNorm.slice(l).ptr, a.ln2Rstd.slice(l).ptr, n: N, C: C)
+            // forward: resid2 = x + att @ Wo^T  (dres carries on as d x)
+            a.dattOut.buffer.update(repeating: 0)
+            linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc, n: N, inF: Q, outF: C)
+            // forward: att = attention(q, k, v)  (probabilities recomputed, not stored per layer)
+            attentionForward(nil, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
+            a.dq.buffer.update(repeating: 0); a.dk.buffer.update(repeating: 0); a.dv.buffer.update(repeating: 0)
+            attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, a.probs.ptr,
+                              B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
+            // forward: q, k = rope(q), rope(k)
+            ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads)
+            ropeBackward(a.dk.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads)
+            // forward: q = ln1 @ Wq^T + bq;  k = ...;  v = ...
+            a.dln.buffer.update(repeating: 0)
+            linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q)
+            linearLayerBackward(dln, g?.wk.slice(l).ptr, g?.bk?.slice(l).ptr, a.dk.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV)
+            linearLayerBackward(dln, g?.wv.slice(l).ptr, g?.bv?.slice(l).ptr, a.dv.ptr, ln1, p.wv.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV)
+            // forward: ln1 = rmsnorm(x, attnNorm)
+            rmsnormBackward(dres, g?.attnNorm.slice(l).ptr, dln, x, p.attnNorm.slice(l).ptr, a.ln1Rstd.slice(l).ptr, n: N, C: C)
+        }
+        // forward: resid[0] = embedding[tokens]
+        if let g { embeddingBackward(g.tokenEmbedding.ptr, dres, tokens, n: N, C: C) }
+    }
+
+    // MARK: helpers
+
+    private func activations(B: Int, T: Int) -> Activations {
+        if let a = acts, a.B == B, a.T == T { return a }
+        acts = nil   // free the old buffer before allocating the new one
+        let a = Activations(config: config, B: B, T: T, lora: lora?.config)
+        acts = a
+        return a
+    }
+
+    private func scratch(_ a: Activations) -> LinearScratch { LinearScratch(dropped: a.dropped.ptr, dxa: a.dxa.ptr) }
+
+    private func adapter(_ t: LoRATarget, _ l: Int, _ a: Activations) -> AdapterRef? {
+        guard let lora, lora.enabled, let ti = lora.config.targets.firstIndex(of: t) else { return nil }
+        let training = dropoutActive
+        let r = lora.config.rank
+        return AdapterRef(a: lora.a(t, layer: l)!.ptr, b: lora.b(t, layer: l)!.ptr,
+                          ga: training ? lora.gradA(t, layer: l)!.ptr : nil, gb: training ? lora.gradB(t, layer: l)!.ptr : nil,
+                          xa: a.xa.slice(l).slice(ti).ptr, rank: r, scale: lora.config.scale,
+                          dropout: training ? lora.config.dropout : 0,
+                          key: SplitMix64.mix(lora.config.seed ^ (dropoutStep &* 0x100000001B3) ^ UInt64(l * 16 + ti)))
+    }
+
+    private func checkBatch(tokens: [Int32], targets: [Int32]?, mask: [Float]?, B: Int, T: Int) throws {
+        let N = B * T
+        if B <= 0 || T <= 0 { throw SFTError("batch \(B) x \(T) is empty", hint: "give at least one sequence of one token") }
+        if T > rope.maxPositions {
+            throw SFTError("sequence length \(T) exceeds the model's \(rope.maxPositions) positions", hint: "use a shorter max length")
+        }
+        if tokens.count != N || (targets.map { $0.count != N } ?? false) || (mask.map { $0.count != N } ?? false) {
+            throw SFTError("batch arrays do not match \(B) x \(T)", hint: "tokens, targets and mask need B*T entries each")
+        }
+        let V = Int32(config.vocabSize)
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= V }) {
+            throw SFTError("token id \(bad) is outside the vocabulary of \(V)", hint: "the tokenizer and model do not match")
+        }
+        if let targets, let mask {
+            for i in 0..<N where mask[i] != 0 && (targets[i] < 0 || targets[i] >= V) {
+                throw SFTError("target id \(targets[i]) at position \(i) is outside the vocabulary of \(V)", hint: "mask it out or fix the data")
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// Activations: everything the forward pass saves for backward, for one (B, T), as Views into one FloatBuffer
+// (llm.c's ActivationTensors), plus the scratch shared by all layers (attention probabilities are recomputed
+// per layer in backward, the SwiGLU output h too) and the activation-gradient scratch of one layer.
+// N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M).
+
+public struct Activations: @unchecked Sendable {
+    public let B: Int, T: Int
+    public let storage: FloatBuffer
+    public let resid: View     // (L+1, N, C) input of each layer; resid[L] is the last layer's output
+    public let ln1: View       // (L, N, C)
+    public let ln1Rstd: View   // (L, N)
+    public let q: View         // (L, N, NH*HS) after RoPE
+    public let k: View         // (L, N, NKV*HS) after RoPE
+    public let v: View         // (L, N, NKV*HS)
+    public let attOut: View    // (L, N, NH*HS)
+    public let resid2: View    // (L, N, C) = resid[l] + attention output
+    public let ln2: View       // (L, N, C)
+    public let ln2Rstd: View   // (L, N)
+    public let gate: View      // (L, N, FF)
+    public let up: View        // (L, N, FF)
+    public let lnf: View       // (N, C)
+    public let lnfRstd: View   // (N)
+    public let losses: View    // (N)
+    // scratch shared by layers
+    public let h: View         // (N, FF)
+    public let probs: View     // (B, NH, T, T)
+    public let head: View      // lm_head chunk scratch
+    public let headChunk: Int
+    // activation gradients of one layer
+    public let dres: View, dln: View, dlnf: View        // (N, C)
+    public let dq: View, dattOut: View                  // (N, NH*HS)
+    public let dk: View, dv: View                       // (N, NKV*HS)
+    public let dgate: View, dup: View, dh: View         // (N, FF)
+    public let dprobs: View                             // (T, T)
+    // LoRA
+    public let xa: View        // (L, targets, N, r), empty without LoRA
+    public let dropped: View   // (N, max(C, NH*HS, FF))
+    public let dxa: View       // (N, r)
+
+    public init(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 256) {
+        func carve(_ k: inout Carver) -> [View] {
+            let (N, L, C, Q, KV, FF, NH) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
+            let chunk = min(headChunk, N)
+            let r = lora?.rank ?? 0, nt = lora?.targets.count ?? 0
+            return [k.take([L + 1, N, C]), k.take([L, N, C]), k.take([L, N]), k.take([L, N, Q]), k.take([L, N, KV]),
+                    k.take([L, N, KV]), k.take([L, N, Q]), k.take([L, N, C]), k.take([L, N, C]), k.take([L, N]),
+                    k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
+                    k.take([N, FF]), k.take([B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
+                    k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
+                    k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([T, T]),
+                    k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
+        }
+        var counter = Carver(counting: ())
+        _ = carve(&counter)
+        storage = FloatBuffer(count: counter.used)
+        var k = Carver(storage)
+        let v = carve(&k)
+        self.B = B; self.T = T
+        self.headChunk = min(headChunk, B * T)
+        (resid, ln1, ln1Rstd, q, self.k, self.v, attOut, resid2, ln2, ln2Rstd) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9])
+        (gate, up, lnf, lnfRstd, losses, h, probs, head) = (v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17])
+        (dres, dln, dlnf, dq, dattOut, dk, dv, dgate, dup, dh, dprobs) = (v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28])
+        (xa, dropped, dxa) = (v[29], v[30], v[31])
+    }
+}

@@ -1,0 +1,125 @@
+// AdamW with PyTorch semantics (torch.optim.AdamW): decoupled weight decay p -= lr*wd*p, bias-corrected
+// moments, eps added to sqrt(v_hat). One loop over a flat parameter buffer and its gradient buffer (the full
+// ParameterTensors storage, or the LoRA buffer). Before the update: the global gradient L2 norm, clipping to
+// maxGradNorm like torch.nn.utils.clip_grad_norm_ (scale max/(norm+1e-6) when norm > max), and a non-finite
+// check that skips the step (parameters and moments untouched) and says so in the report.
+import Dispatch
+import Foundation
+
+public struct AdamWConfig: Equatable, Sendable, Codable {
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    public var weightDecay: Float
+    public var maxGradNorm: Float?   // nil: no clipping
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0.01, maxGradNorm: Float? = 1.0) {
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay; self.maxGradNorm = maxGradNorm
+    }
+}
+
+public struct AdamWReport: Equatable, Sendable {
+    public var gradNorm: Float     // before clipping
+    public var clipped: Bool
+    public var skipped: Bool       // gradients had NaN or Inf: nothing was updated
+    public var step: Int           // steps taken so far (not counting skipped ones)
+}
+
+public final class AdamW: @unchecked Sendable {
+    public let count: Int
+    public var config: AdamWConfig
+    public let m: FloatBuffer
+    public let v: FloatBuffer
+    public private(set) var steps = 0
+
+    public init(count: Int, config: AdamWConfig = AdamWConfig()) {
+        self.count = count
+        self.config = config
+        m = FloatBuffer(count: count)
+        v = FloatBuffer(count: count)
+    }
+
+    /// Updates params[0..<count] from grads[0..<count] (grads are scaled in place when clipped).
+    @discardableResult
+    public func step(params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>, lr: Float) -> AdamWReport {
+        let norm = Float(Self.globalNorm(grads, count))
+        if !norm.isFinite { return AdamWReport(gradNorm: norm, clipped: false, skipped: true, step: steps) }
+        var clipped = false
+        if let maxNorm = config.maxGradNorm, norm > maxNorm {
+            let s = maxNorm / (norm + 1e-6)
+            clipped = true
+            Parallel.rows(count, minPerChunk: 1 << 16) { r in
+                for i in r { grads[i] *= s }
+            }
+        }
+        steps += 1
+        let c = config
+        let bc1 = 1 - Float(Foundation.pow(Double(c.beta1), Double(steps)))
+        let bc2 = 1 - Float(Foundation.pow(Double(c.beta2), Double(steps)))
+        let stepSize = lr / bc1, invSqrtBc2 = 1 / bc2.squareRoot(), decay = 1 - lr * c.weightDecay
+        let mp = m.base, vp = v.base
+        Parallel.rows(count, minPerChunk: 1 << 16) { r in
+            var i = r.lowerBound
+            let b1 = splat(c.beta1), b2 = splat(c.beta2), ob1 = splat(1 - c.beta1), ob2 = splat(1 - c.beta2)
+            let dv = splat(decay), ss = splat(stepSize), ib = splat(invSqrtBc2), ep = splat(c.eps)
+            while i + 16 <= r.upperBound {
+                let g = load16(grads + i)
+                let mi = b1 * load16(mp + i) + ob1 * g
+                let vi = b2 * load16(vp + i) + ob2 * g * g
+                store16(mi, mp + i); store16(vi, vp + i)
+                // p = p * (1 - lr*wd) - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+                let denom = sqrt16(vi) * ib + ep
+                store16(load16(params + i) * dv - ss * mi / denom, params + i)
+                i += 16
+            }
+            while i < r.upperBound {
+                let g = grads[i]
+                mp[i] = c.beta1 * mp[i] + (1 - c.beta1) * g
+                vp[i] = c.beta2 * vp[i] + (1 - c.beta2) * g * g
+                params[i] = params[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * invSqrtBc2 + c.eps)
+                i += 1
+            }
+        }
+        return AdamWReport(gradNorm: norm, clipped: clipped, skipped: false, step: steps)
+    }
+
+    /// Reference scalar AdamW step without clipping, for tests.
+    public static func referenceStep(params: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
+                                     step t: Int, lr: Float, config c: AdamWConfig) {
+        for i in 0..<params.count {
+            let g = Double(grads[i])
+            m[i] = Float(Double(c.beta1) * Double(m[i]) + (1 - Double(c.beta1)) * g)
+            v[i] = Float(Double(c.beta2) * Double(v[i]) + (1 - Double(c.beta2)) * g * g)
+            let mh = Double(m[i]) / (1 - Foundation.pow(Double(c.beta1), Double(t)))
+            let vh = Double(v[i]) / (1 - Foundation.pow(Double(c.beta2), Double(t)))
+            var p = Double(params[i]) * (1 - Double(lr) * Double(c.weightDecay))
+            p -= Double(lr) * mh / (vh.squareRoot() + Double(c.eps))
+            params[i] = Float(p)
+        }
+    }
+
+    /// L2 norm of g[0..<n], accumulated in Double per chunk.
+    public static func globalNorm(_ g: UnsafePointer<Float>, _ n: Int) -> Double {
+        let chunks = max(1, min(Parallel.cores * 4, n / 4096))
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+        defer { partial.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            var s = 0.0, i = lo
+            while i + 1024 <= hi { s += Double(vdot(g + i, g + i, 1024)); i += 1024 }
+            s += Double(vdot(g + i, g + i, hi - i))
+            partial[c] = s
+        }
+        var total = 0.0
+        for c in 0..<chunks { total += partial[c] }
+        return total.squareRoot()
+    }
+}
+
+/// Lane-wise square root without the slow stdlib SIMD path: per-lane Float.squareRoot (vsqrtss) unrolled.
+@inline(__always)
+func sqrt16(_ x: F16) -> F16 {
+    var r = F16()
+    for j in 0..<16 { r[j] = x[j].squareRoot() }
+    return r
+}

@@ -1,0 +1,46 @@
+// Loads the tiny HF reference models written by scripts/make-model-fixtures.py (Tests/Fixtures/model).
+import Foundation
+import XCTest
+import SFT
+
+struct ModelFixture: Decodable {
+    let architecture: String, tied: Bool
+    let V: Int, C: Int, L: Int, NH: Int, NKV: Int, FF: Int, B: Int, T: Int
+    let ropeTheta: Float, eps: Float
+    let tokens: [Int32], targets: [Int32], mask: [Float]
+    let loss: Double, logits: [Float]
+    let lr: Float, loraLR: Float, weightDecay: Float, clip: Float
+    let fullLosses: [Double], loraRank: Int, loraAlpha: Float, loraLosses: [Double]
+
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/model")
+
+    static func load(_ name: String) throws -> (ModelFixture, name: String) {
+        let data = try Data(contentsOf: dir.appendingPathComponent("\(name).json"))
+        return (try JSONDecoder().decode(ModelFixture.self, from: data), name)
+    }
+
+    var config: ModelConfig {
+        ModelConfig(architecture: architecture == "qwen2" ? .qwen2 : .llama, vocabSize: V, hiddenSize: C, intermediateSize: FF,
+                    numLayers: L, numHeads: NH, numKVHeads: NKV, maxPositions: 64, ropeTheta: ropeTheta, rmsNormEps: eps,
+                    tiedEmbeddings: tied)
+    }
+
+    static func floats(_ file: String) throws -> [Float] {
+        let d = try Data(contentsOf: dir.appendingPathComponent(file))
+        return d.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// Fills views in `named` order from a dense f32 blob.
+    static func fill(_ named: [(String, View)], from blob: [Float]) {
+        var o = 0
+        for (_, v) in named { v.copy(from: Array(blob[o..<(o + v.count)])); o += v.count }
+        precondition(o == blob.count, "fixture blob size \(blob.count) != \(o)")
+    }
+
+    func params(_ name: String) throws -> ParameterTensors {
+        let p = ParameterTensors(config: config)
+        Self.fill(p.named, from: try Self.floats("\(name).weights.bin"))
+        return p
+    }
+}

@@ -1,0 +1,41 @@
+// AdamW against its scalar reference (PyTorch's formula), gradient clipping, and the non-finite skip.
+import XCTest
+import SFT
+
+final class OptimizerTests: XCTestCase {
+    func testMatchesReference() {
+        var rng = TestRNG(3)
+        let n = 1000
+        var ref = rng.array(n), m = [Float](repeating: 0, count: n), v = m
+        let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+        p.pointer.baseAddress!.update(from: ref, count: n)
+        let cfg = AdamWConfig(weightDecay: 0.1, maxGradNorm: nil)
+        let opt = AdamW(count: n, config: cfg)
+        for t in 1...5 {
+            let grads = rng.array(n, scale: 0.01)
+            g.pointer.baseAddress!.update(from: grads, count: n)
+            let rep = opt.step(params: p.base, grads: g.base, lr: 1e-2)
+            AdamW.referenceStep(params: &ref, grads: grads, m: &m, v: &v, step: t, lr: 1e-2, config: cfg)
+            XCTAssertEqual(rep.step, t)
+            XCTAssertFalse(rep.clipped)
+        }
+        XCTAssertLessThan(maxAbsDiff(Array(p.pointer), ref), 1e-6)
+    }
+
+    func testClippingAndNonFinite() {
+        let n = 100
+        let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+        for i in 0..<n { g.base[i] = 1 }   // norm 10
+        let opt = AdamW(count: n, config: AdamWConfig(maxGradNorm: 1))
+        let rep = opt.step(params: p.base, grads: g.base, lr: 1e-3)
+        XCTAssertEqual(rep.gradNorm, 10, accuracy: 1e-5)
+        XCTAssertTrue(rep.clipped)
+        XCTAssertEqual(g.base[0], 0.1, accuracy: 1e-6)
+        let before = Array(p.pointer)
+        g.base[7] = .nan
+        let bad = opt.step(params: p.base, grads: g.base, lr: 1e-3)
+        XCTAssertTrue(bad.skipped)
+        XCTAssertEqual(bad.step, 1)
+        XCTAssertEqual(Array(p.pointer), before)
+    }
+}
