@@ -144,21 +144,3 @@ public final class LoRA: @unchecked Sendable {
         }
     }
 }
-
-/// Seeded 64-bit generator (SplitMix64): one stream for LoRA init; also a stateless hash for dropout masks.
-public struct SplitMix64: Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        return SplitMix64.mix(state)
-    }
-    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1) with 24 bits.
-    public mutating func nextUnitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}

@@ -43,11 +43,19 @@ public struct SplitMix64: RandomNumberGenerator, Codable, Equatable, Sendable {
 
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        return SplitMix64.mix(state)
+    }
+
+    /// The SplitMix64 finaliser alone: a stateless hash, e.g. for dropout masks keyed by (seed, step, layer).
+    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Uniform in [0, 1) with 24 bits (the same as nextFloat; LoRA init uses this name).
+    public mutating func nextUnitFloat() -> Float { nextFloat() }
 
     /// Uniform in [0, 1) with 24 bits of mantissa.
     public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
