@@ -1,0 +1,72 @@
+// Generator: answers a chat with the active model: render the prompt with the chat template, prefill the KV
+// cache, then sample token by token until an end-of-turn token, the token limit, the context end or Ctrl-C.
+// Text is streamed through StreamDecoder, so a caller printing `onText` never shows half a UTF-8 character.
+import Foundation
+
+public struct GenerationOptions: Sendable {
+    public var sampler: SamplerConfig
+    public var maxTokens: Int
+    public init(sampler: SamplerConfig = .greedy, maxTokens: Int = 256) {
+        self.sampler = sampler
+        self.maxTokens = maxTokens
+    }
+}
+
+public struct GenerationResult: Sendable {
+    public enum Stop: String, Sendable { case endOfTurn = "end of turn", maxTokens = "max tokens", context = "context full", interrupted }
+    public var text: String
+    public var tokens: [Int32]          // generated ids, without the stop token
+    public var promptTokens: Int
+    public var prefillSeconds: Double
+    public var decodeSeconds: Double
+    public var stop: Stop
+
+    public var prefillTokensPerSecond: Double { Double(promptTokens) / max(prefillSeconds, 1e-9) }
+    /// Decode speed counts the tokens after the first (the first comes from the prefill logits).
+    public var decodeTokensPerSecond: Double { Double(max(0, tokens.count - 1)) / max(decodeSeconds, 1e-9) }
+}
+
+public enum Generator {
+    /// Generates the assistant's reply to `messages`. `rng` is the session generator (used when temperature > 0).
+    public static func reply(model: ChatModel, messages: [Message], options: GenerationOptions, rng: inout RNG,
+                             onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+        let prompt = try model.prompt(messages)
+        return try continueTokens(model: model, prompt: prompt, options: options, rng: &rng, onText: onText)
+    }
+
+    /// Generates after raw prompt ids (tests compare this with HF's greedy continuation).
+    public static func continueTokens(model: ChatModel, prompt: [Int32], options: GenerationOptions, rng: inout RNG,
+                                      onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+        let context = model.config.maxPositions
+        if prompt.count >= context {
+            throw SFTError("the prompt is \(prompt.count) tokens, the model's context is \(context)", hint: "shorten the prompt or the system message")
+        }
+        let capacity = min(context, prompt.count + options.maxTokens)
+        let cache = KVCache(config: model.config, capacity: capacity)
+        let stops = Set(model.stopTokens)
+        var decoder = StreamDecoder(tokenizer: model.tokenizer, skipSpecial: true)
+        var seen = prompt
+        var out: [Int32] = []
+        var stop = GenerationResult.Stop.maxTokens
+
+        let t0 = Date()
+        var logits = try model.transformer.prefill(prompt, cache: cache)
+        let prefill = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        while true {
+            if Cancellation.requested { stop = .interrupted; break }
+            let next = Sampler.sample(logits: logits, seen: seen, config: options.sampler, rng: &rng)
+            if stops.contains(next) { stop = .endOfTurn; break }
+            out.append(next)
+            seen.append(next)
+            onText(decoder.push(next))
+            if out.count >= options.maxTokens { stop = .maxTokens; break }
+            if cache.length >= capacity { stop = .context; break }
+            logits = try model.transformer.decodeStep(next, cache: cache)
+        }
+        onText(decoder.finish())
+        let decode = Date().timeIntervalSince(t1)
+        return GenerationResult(text: model.tokenizer.decode(out, skipSpecial: true), tokens: out, promptTokens: prompt.count,
+                                prefillSeconds: prefill, decodeSeconds: decode, stop: stop)
+    }
+}

@@ -1,0 +1,106 @@
+// ChatModel: a model ready to chat and train: weights (ParameterTensors inside a Transformer), the tokenizer
+// and the chat template read from the same GGUF file or HF directory. The shell keeps one active ChatModel;
+// `ask`, `chat`, `tokens`, `data show --tokens` and training all go through it, so token counts are exactly
+// what training sees.
+import Foundation
+
+extension GGUFFile: TokenizerMetadataSource {}
+
+public final class ChatModel: @unchecked Sendable {
+    public let name: String              // display name: file stem or directory name
+    public let path: String
+    public let config: ModelConfig
+    public let transformer: Transformer
+    public let tokenizer: BPETokenizer
+    public let template: ChatTemplateKind
+    public let templateSource: String    // "gguf", "tokenizer_config.json" or "forced"
+    public let loadSeconds: Double
+
+    public var params: ParameterTensors { transformer.params }
+    public var stopTokens: [Int32] { template.stopTokens(tokenizer: tokenizer) }
+
+    init(name: String, path: String, loaded: LoadedModel, tokenizer: BPETokenizer, template: ChatTemplateKind,
+         templateSource: String, seconds: Double) {
+        self.name = name
+        self.path = path
+        self.config = loaded.config
+        self.transformer = Transformer(params: loaded.params)
+        self.tokenizer = tokenizer
+        self.template = template
+        self.templateSource = templateSource
+        self.loadSeconds = seconds
+    }
+
+    /// Loads a GGUF file or an HF directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json).
+    /// `template` forces a chat template by name when the model's own is missing or unknown.
+    public static func load(path: String, template forced: String? = nil) throws -> ChatModel {
+        let t0 = Date()
+        let loaded = try loadModel(path: path)
+        let tokenizer: BPETokenizer
+        var templateText: String?
+        switch loaded.source {
+        case .gguf(let g):
+            tokenizer = try BPETokenizer.fromGGUF(g, source: path)
+            templateText = g.string("tokenizer.chat_template")
+        case .huggingFace(let dir):
+            let tj = (dir as NSString).appendingPathComponent("tokenizer.json")
+            guard FileManager.default.fileExists(atPath: tj) else {
+                throw SFTError("no tokenizer.json in the model directory", hint: "an HF model directory needs tokenizer.json beside config.json", file: dir)
+            }
+            tokenizer = try BPETokenizer.fromTokenizerJSON(path: tj)
+            templateText = try chatTemplateText(hfDirectory: dir)
+        }
+        if tokenizer.vocabSize > loaded.config.vocabSize {
+            throw SFTError("tokenizer has \(tokenizer.vocabSize) tokens but the model's embedding has \(loaded.config.vocabSize) rows",
+                           hint: "the tokenizer and weights come from different models", file: path)
+        }
+        let template: ChatTemplateKind
+        let source: String
+        if let forced {
+            template = try ChatTemplateKind(name: forced)
+            source = "forced"
+        } else if let text = templateText {
+            template = try ChatTemplateKind.detect(templateText: text)
+            source = loaded.source.isGGUF ? "gguf" : "tokenizer_config.json"
+        } else {
+            throw SFTError("the model has no chat template", hint: "name one: model load PATH --template smollm2|qwen2|qwen2.5|chatml|llama3", file: path)
+        }
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return ChatModel(name: name, path: path, loaded: loaded, tokenizer: tokenizer, template: template,
+                         templateSource: source, seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// The `chat_template` string of tokenizer_config.json, if any (a string or a list of named templates).
+    static func chatTemplateText(hfDirectory dir: String) throws -> String? {
+        let p = (dir as NSString).appendingPathComponent("tokenizer_config.json")
+        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        guard let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SFTError("tokenizer_config.json is not a JSON object", hint: "check the file", file: p)
+        }
+        if let s = j["chat_template"] as? String { return s }
+        if let list = j["chat_template"] as? [[String: Any]] {
+            return (list.first { ($0["name"] as? String) == "default" } ?? list.first)?["template"] as? String
+        }
+        let jinja = (dir as NSString).appendingPathComponent("chat_template.jinja")
+        return try? String(contentsOfFile: jinja, encoding: .utf8)
+    }
+
+    /// Renders a conversation the way training sees it: token ids and the trained mask.
+    public func render(_ c: Conversation) throws -> RenderedChat {
+        try template.render(c.messages, addGenerationPrompt: false, tokenizer: tokenizer)
+    }
+
+    /// The prompt for generation: messages then the assistant header.
+    public func prompt(_ messages: [Message]) throws -> [Int32] {
+        try template.render(messages, addGenerationPrompt: true, tokenizer: tokenizer).tokens
+    }
+
+    /// Parameter count (tied head counted once).
+    public var parameterCount: Int {
+        params.named.reduce(0) { $0 + $1.1.count }
+    }
+}
+
+extension ModelSource {
+    var isGGUF: Bool { if case .gguf = self { return true } else { return false } }
+}
