@@ -1,6 +1,7 @@
 // Entry point of the `sft` executable: fix OpenBLAS's CPU detection (first, it may re-exec), read the
 // command-line options, build the Session, then run the REPL (stdin a terminal) or a script (a FILE, -c, or
-// stdin from a pipe). Exit codes: 0 ok, 1 a command failed in a script, 2 bad usage.
+// stdin from a pipe). Exit codes: 0 ok, 1 a command failed in a script, 2 bad usage, 130 Ctrl-C while a
+// script waited for input.
 import Foundation
 import SFT
 

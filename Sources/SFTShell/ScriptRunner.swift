@@ -4,6 +4,7 @@
 // line in the script), which runs on but still exits 1.
 
 import Foundation
+import SFT
 
 public struct ScriptRunner {
     public let shell: Shell
@@ -14,7 +15,8 @@ public struct ScriptRunner {
         self.keepGoing = keepGoing
     }
 
-    /// Runs the lines; returns the exit code (0 all ran, 1 a command failed).
+    /// Runs the lines; returns the exit code (0 all ran, 1 a command failed or was stopped by Ctrl-C, 130 Ctrl-C
+    /// while waiting for input).
     public mutating func run<S: Sequence>(_ lines: S) -> Int32 where S.Element == String {
         var failed = false
         for raw in lines {
@@ -32,6 +34,7 @@ public struct ScriptRunner {
             }
             if shell.session.quitRequested { break }
         }
+        if Cancellation.requested { return 130 }      // Ctrl-C while reading stdin ended the input
         return failed ? 1 : 0
     }
 }

@@ -22,7 +22,7 @@ struct WaitCommand: ShellCommand {
             if elapsed >= seconds { break }
             if Cancellation.requested {
                 bar.finish("stopped")
-                session.out.print(String(format: "stopped after %.1f of %@ s", elapsed, fmt(seconds)))
+                session.out.print("stopped after \(String(format: "%.1f", elapsed)) of \(fmt(seconds)) s")
                 return
             }
             bar.update(elapsed)

@@ -22,6 +22,7 @@ public final class LineEditor {
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
         rl_readline_name = UnsafePointer(strdup("sft"))
         rl_catch_signals = 0            // our SIGINT handler, not libedit's (which re-raises to the whole group)
+        rl_getc_function = LineEditor.getKey
         rl_attempted_completion_function = LineEditor.complete
         rl_completion_append_character = 32   // space after a unique match
         using_history()
@@ -63,6 +64,35 @@ public final class LineEditor {
         try? FileManager.default.createDirectory(at: historyFile.deletingLastPathComponent(),
                                                  withIntermediateDirectories: true)
         _ = write_history(historyFile.path)
+    }
+
+    // MARK: key input
+
+    /// libedit's key reader: one Unicode scalar per call (libedit's readline layer stores the int as the wide
+    /// character, so UTF-8 is decoded here), or -1 (EOF) when Ctrl-C was pressed. Checking the flag before each
+    /// blocking read closes the race where SIGINT lands while libedit is redrawing, not waiting in read().
+    private static let getKey: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { _ in
+        func byte() -> Int32 {
+            var b: UInt8 = 0
+            while true {
+                if Cancellation.requested { return -1 }
+                let n = Glibc.read(STDIN_FILENO, &b, 1)
+                if n == 1 { return Int32(b) }
+                if n < 0 && errno == EINTR { continue }      // loop re-checks the flag
+                return -1                                   // EOF or error
+            }
+        }
+        let first = byte()
+        guard first >= 0x80 else { return first }
+        let extra = first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : 0
+        guard extra > 0 else { return first }
+        var scalar = first & (0x3F >> Int32(extra))
+        for _ in 0..<extra {
+            let next = byte()
+            guard next >= 0x80, next < 0xC0 else { return next < 0 ? -1 : first }
+            scalar = scalar << 6 | (next & 0x3F)
+        }
+        return scalar
     }
 
     // MARK: completion callbacks (C function pointers: no captures, state in statics)

@@ -1,0 +1,31 @@
+// Every sessions/NN-name.sft that has a NN-name.out is run by the real binary and its stdout compared exactly
+// with the golden transcript (only a trailing newline is ignored). The exit code must be 1 when the transcript
+// shows an error and 0 otherwise. To regenerate after an intended change:
+//   for f in sessions/*.sft; do SFT_HOME=$(mktemp -d) NO_COLOR=1 .build/release/sft $f > ${f%.sft}.out; done
+import Foundation
+import XCTest
+
+final class GoldenSessionTests: XCTestCase {
+    func testSessionsMatchGoldenTranscripts() throws {
+        let dir = SFTBinary.packageRoot.appendingPathComponent("sessions")
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".sft") }.sorted()
+        var checked = 0
+        for name in scripts {
+            let golden = dir.appendingPathComponent(String(name.dropLast(4)) + ".out")
+            guard let expected = try? String(contentsOf: golden, encoding: .utf8) else { continue }
+            let r = try SFTBinary.run([dir.appendingPathComponent(name).path], cwd: SFTBinary.packageRoot)
+            func trim(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
+            if trim(r.stdout) != trim(expected) {
+                let a = trim(r.stdout).split(separator: "\n", omittingEmptySubsequences: false)
+                let b = trim(expected).split(separator: "\n", omittingEmptySubsequences: false)
+                let i = Array(zip(a, b)).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+                XCTFail("\(name): stdout differs from \(golden.lastPathComponent) at line \(i + 1):\n"
+                        + "  got:      \(i < a.count ? String(a[i]) : "<end>")\n"
+                        + "  expected: \(i < b.count ? String(b[i]) : "<end>")")
+            }
+            XCTAssertEqual(r.code, expected.contains("\nerror: ") ? 1 : 0, "\(name) exit code")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 3, "sessions/ should hold at least three scripts with golden .out files")
+    }
+}
