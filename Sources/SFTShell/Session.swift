@@ -11,7 +11,11 @@ public final class Session {
     public var rng: SeededGenerator
 
     // MARK: loaded things (the lead adds typed fields here)
-    // public var model: LoadedModel?                 // the model in memory (status: StatusReport.modelLines)
+    /// The active model: `ask`, `chat`, `tokens`, token views of data and training all use it.
+    public var model: ChatModel?
+    /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
+    /// nil until the first `lora add` or `train`. Owned by the training commands.
+    // public var trainer: Trainer?
     // public var datasets: [String: Dataset] = [:]  // by name, in load order
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []
