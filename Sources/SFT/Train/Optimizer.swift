@@ -83,6 +83,14 @@ public final class AdamW: @unchecked Sendable {
         return AdamWReport(gradNorm: norm, clipped: clipped, skipped: false, step: steps)
     }
 
+    /// Puts back moments and the step count saved from an AdamW of the same size (checkpoints).
+    public func restore(m savedM: [Float], v savedV: [Float], steps savedSteps: Int) {
+        precondition(savedM.count == count && savedV.count == count, "AdamW state of another size")
+        savedM.withUnsafeBufferPointer { m.base.update(from: $0.baseAddress!, count: count) }
+        savedV.withUnsafeBufferPointer { v.base.update(from: $0.baseAddress!, count: count) }
+        steps = savedSteps
+    }
+
     /// Reference scalar AdamW step without clipping, for tests.
     public static func referenceStep(params: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
                                      step t: Int, lr: Float, config c: AdamWConfig) {

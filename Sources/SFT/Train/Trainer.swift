@@ -1,0 +1,226 @@
+// Trainer: one training run on a Transformer, full fine-tuning or LoRA, step by step so the shell can run a few
+// steps, chat, and go on. It owns the batch plan (rendered chats, length-aware batches, seeded order), AdamW over
+// the flat trainable buffer (the LoRA buffer, or the whole ParameterTensors storage), the LR schedule and the
+// position (epoch, batch, step), so `train 5` twice equals `train 10`. Checkpoints (in memory) are in
+// TrainerCheckpoints.swift; evaluation below. No printing here: the shell's `train` command reports.
+import Foundation
+
+/// Where the run is: the next batch to read and the optimizer steps taken (skipped steps count: data moved on).
+public struct TrainPosition: Codable, Equatable, Sendable {
+    public var epoch = 0     // 0-based epoch of the next batch
+    public var batch = 0     // index of the next batch within that epoch
+    public var step = 0      // optimizer steps done, 1-based in StepRecord
+    public init() {}
+}
+
+/// Mean loss over trained tokens of a set of chats, and its perplexity.
+public struct EvalResult: Equatable, Sendable {
+    public var loss: Double
+    public var tokens: Int
+    public var perplexity: Double { exp(loss) }
+}
+
+public final class Trainer: @unchecked Sendable {
+    public let transformer: Transformer
+    public let mode: TrainingMode
+    public internal(set) var hyper: Hyperparameters
+    public let plan: BatchPlan
+    public let valid: [RenderedChat]
+    public let optimizer: AdamW
+    public internal(set) var position = TrainPosition()
+    public internal(set) var metrics = MetricsLog()
+    public internal(set) var checkpoints: [TrainCheckpoint] = []
+    private var cachedOrder: (epoch: Int, batches: [[Int]])?
+
+    /// LoRA mode needs adapters attached to `transformer`; full mode allocates full gradients.
+    public init(transformer: Transformer, mode: TrainingMode, hyper: Hyperparameters,
+                train: [RenderedChat], valid: [RenderedChat] = []) throws {
+        try hyper.validate()
+        guard !train.isEmpty else {
+            throw SFTError("the training set is empty", hint: "load a dataset with conversations first")
+        }
+        if train.allSatisfy({ $0.trainedCount == 0 }) {
+            throw SFTError("no conversation has an assistant reply to train on", hint: "check the dataset's roles")
+        }
+        switch mode {
+        case .lora:
+            guard let lora = transformer.lora else {
+                throw SFTError("LoRA training needs adapters", hint: "`lora add` attaches them, or train with --full")
+            }
+            guard lora.enabled else { throw SFTError("the LoRA adapters are switched off", hint: "`lora on` first") }
+            transformer.disableFullGradients()
+        case .full:
+            if transformer.lora != nil {
+                throw SFTError("full fine-tuning with LoRA adapters attached", hint: "`lora drop` them first, or train without --full")
+            }
+            transformer.enableFullGradients()
+        }
+        self.transformer = transformer
+        self.mode = mode
+        self.hyper = hyper
+        self.plan = BatchPlan(chats: train, batchSize: hyper.batchSize, maxSeqLen: hyper.maxSeqLen, seed: hyper.seed)
+        self.valid = valid
+        let count = mode == .lora ? transformer.lora!.params.count : transformer.params.storage.count
+        optimizer = AdamW(count: count, config: Self.adamConfig(hyper))
+    }
+
+    static func adamConfig(_ h: Hyperparameters) -> AdamWConfig {
+        AdamWConfig(weightDecay: Float(h.weightDecay), maxGradNorm: h.clipNorm > 0 ? Float(h.clipNorm) : nil)
+    }
+
+    // MARK: what is trained
+
+    /// The flat buffers AdamW updates: LoRA A/B, or every weight.
+    var trainable: (params: FloatBuffer, grads: FloatBuffer) {
+        switch mode {
+        case .lora: return (transformer.lora!.params, transformer.lora!.grads)
+        case .full: return (transformer.params.storage, transformer.grads!.storage)
+        }
+    }
+
+    public var trainableCount: Int { optimizer.count }
+
+    // MARK: schedule
+
+    public var stepsPerEpoch: Int { (plan.batchesPerEpoch + hyper.gradAccum - 1) / hyper.gradAccum }
+    public var totalSteps: Int { hyper.epochs * stepsPerEpoch }
+    public var schedule: LRSchedule {
+        LRSchedule(peak: hyper.learningRate, totalSteps: totalSteps, warmupRatio: hyper.warmupRatio, minLRRatio: hyper.minLRRatio)
+    }
+
+    /// Hyperparameters that can change mid-run (they apply from the next step); the others need a fresh run.
+    public static let liveSettings: Set<String> = ["learning-rate", "min-lr-ratio", "warmup-ratio", "weight-decay",
+                                                   "clip-norm", "epochs", "save-steps", "eval-steps"]
+
+    /// Takes the live hyperparameters of `new`; returns (setting, old, new) of every difference, applied or not.
+    @discardableResult
+    public func update(_ new: Hyperparameters) throws -> (applied: [String], needRestart: [String]) {
+        try new.validate()
+        let old = hyper
+        var applied: [String] = [], restart: [String] = []
+        func note<T: Equatable>(_ name: String, _ a: T, _ b: T, live: Bool) {
+            guard a != b else { return }
+            if live { applied.append("\(name) \(a) -> \(b)") } else { restart.append("\(name) \(a) -> \(b)") }
+        }
+        note("learning-rate", old.learningRate, new.learningRate, live: true)
+        note("min-lr-ratio", old.minLRRatio, new.minLRRatio, live: true)
+        note("warmup-ratio", old.warmupRatio, new.warmupRatio, live: true)
+        note("weight-decay", old.weightDecay, new.weightDecay, live: true)
+        note("clip-norm", old.clipNorm, new.clipNorm, live: true)
+        note("epochs", old.epochs, new.epochs, live: true)
+        note("save-steps", old.saveSteps, new.saveSteps, live: true)
+        note("eval-steps", old.evalSteps, new.evalSteps, live: true)
+        note("batch-size", old.batchSize, new.batchSize, live: false)
+        note("grad-accum", old.gradAccum, new.gradAccum, live: false)
+        note("max-seq-len", old.maxSeqLen, new.maxSeqLen, live: false)
+        note("seed", old.seed, new.seed, live: false)
+        if mode == .lora {
+            note("lora-rank", old.loraRank, new.loraRank, live: false)
+            note("lora-alpha", old.loraAlpha, new.loraAlpha, live: false)
+            note("lora-dropout", old.loraDropout, new.loraDropout, live: false)
+            note("lora-targets", old.loraTargets, new.loraTargets, live: false)
+        }
+        for s in [\Hyperparameters.learningRate, \.minLRRatio, \.warmupRatio, \.weightDecay, \.clipNorm] { hyper[keyPath: s] = new[keyPath: s] }
+        hyper.epochs = new.epochs; hyper.saveSteps = new.saveSteps; hyper.evalSteps = new.evalSteps
+        optimizer.config = Self.adamConfig(hyper)
+        return (applied, restart)
+    }
+
+    // MARK: training
+
+    /// The micro-batches of the next optimizer step (up to grad-accum, never across an epoch end).
+    public func nextBatches() -> [Batch] {
+        if cachedOrder?.epoch != position.epoch { cachedOrder = (position.epoch, plan.order(epoch: position.epoch)) }
+        let order = cachedOrder!.batches
+        let end = min(order.count, position.batch + hyper.gradAccum)
+        return order[position.batch..<end].map { plan.batch($0) }
+    }
+
+    /// One optimizer step: forward + backward over grad-accum micro-batches, loss averaged over every trained
+    /// token of the step, clip, AdamW at the scheduled LR. A non-finite loss or gradient skips the update
+    /// (weights and moments stay as they were) and the record says skipped; the data still moves on.
+    public func step() throws -> StepRecord {
+        let t0 = Date()
+        let lr = schedule.lr(at: position.step)
+        let batches = nextBatches()
+        let g = try gradients(batches)
+        position.batch += batches.count
+        if position.batch >= plan.batchesPerEpoch { position.epoch += 1; position.batch = 0 }
+        position.step += 1
+        var rec = StepRecord(step: position.step, loss: g.loss, lr: lr, gradNorm: .nan, tokensPerSecond: 0, skipped: true)
+        if g.loss.isFinite {
+            optimizer.config = Self.adamConfig(hyper)
+            let (p, gr) = trainable
+            let r = optimizer.step(params: p.base, grads: gr.base, lr: Float(lr))
+            rec.gradNorm = Double(r.gradNorm)
+            rec.skipped = r.skipped
+            if mode == .full { transformer.invalidateDecodeWeights() }
+        }
+        rec.tokensPerSecond = Double(g.tokens) / max(Date().timeIntervalSince(t0), 1e-9)
+        metrics.steps.append(rec)
+        return rec
+    }
+
+    /// Gradients of the mean loss over all trained tokens of `batches`, left in the trainable gradient buffer.
+    /// Each micro-batch's backward adds its own mean gradient g_i; the buffer is rescaled around it so it ends
+    /// as sum_i (n_i / N) g_i (n_i trained tokens of micro-batch i, N of the step), the same as one big batch.
+    public func gradients(_ batches: [Batch]) throws -> (loss: Double, trained: Int, tokens: Int) {
+        transformer.zeroGradients()
+        let total = batches.reduce(0) { $0 + $1.trainedTokens }
+        let grads = trainable.grads
+        var lossSum = 0.0, tokens = 0, seen = 0
+        for b in batches {
+            tokens += b.mask.count   // positions run, padding included (what the CPU did)
+            let n = b.trainedTokens
+            guard n > 0 else { continue }
+            let mask = b.mask.map { $0 ? Float(1) : 0 }
+            let loss = try transformer.forward(tokens: b.inputs, targets: b.targets, mask: mask, batch: b.batchSize,
+                                               length: b.seqLen, needGradients: true)
+            lossSum += Double(loss) * Double(n)
+            if n == total { transformer.backward(); seen = n; continue }
+            // buffer = S (sum so far, already weighted); S * N/n + g_i, then * n/N gives S + (n/N) g_i
+            if seen > 0 { scale(grads, Float(Double(total) / Double(n))) }
+            transformer.backward()
+            scale(grads, Float(Double(n) / Double(total)))
+            seen += n
+        }
+        return (total > 0 ? lossSum / Double(total) : 0, total, tokens)
+    }
+
+    private func scale(_ b: FloatBuffer, _ s: Float) {
+        let p = b.base
+        Parallel.rows(b.count, minPerChunk: 1 << 16) { r in for i in r { p[i] *= s } }
+    }
+
+    // MARK: evaluation
+
+    /// Mean loss over the trained tokens of `chats` (default: the validation set), in batches, no gradients.
+    public func evaluate(_ chats: [RenderedChat]? = nil) throws -> EvalResult {
+        let set = chats ?? valid
+        guard !set.isEmpty else {
+            throw SFTError("there is no validation set", hint: "train --valid NAME, or eval NAME")
+        }
+        let evalPlan = BatchPlan(chats: set, batchSize: hyper.batchSize, maxSeqLen: hyper.maxSeqLen, seed: 0)
+        let byLength = set.indices.sorted { set[$0].tokens.count < set[$1].tokens.count }
+        var lossSum = 0.0, trained = 0
+        for start in stride(from: 0, to: byLength.count, by: evalPlan.batchSize) {
+            let b = evalPlan.batch(Array(byLength[start..<min(byLength.count, start + evalPlan.batchSize)]))
+            let n = b.trainedTokens
+            guard n > 0 else { continue }
+            let loss = try transformer.forward(tokens: b.inputs, targets: b.targets, mask: b.mask.map { $0 ? 1 : 0 },
+                                               batch: b.batchSize, length: b.seqLen)
+            lossSum += Double(loss) * Double(n)
+            trained += n
+        }
+        guard trained > 0 else { throw SFTError("the validation set has no trained tokens", hint: "it needs assistant replies") }
+        return EvalResult(loss: lossSum / Double(trained), tokens: trained)
+    }
+
+    /// Evaluates the validation set and records it at the current step.
+    @discardableResult
+    public func evaluateAndRecord() throws -> EvalResult {
+        let r = try evaluate()
+        metrics.evals.append(EvalRecord(step: position.step, loss: r.loss))
+        return r
+    }
+}
