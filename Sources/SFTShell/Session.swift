@@ -15,8 +15,10 @@ public final class Session {
     public var model: ChatModel?
     /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
     /// nil until the first `lora add` or `train`. Owned by the training commands.
-    // public var trainer: Trainer?
-    // public var datasets: [String: Dataset] = [:]  // by name, in load order
+    public var trainer: Trainer?
+    /// Loaded datasets by name; `datasetOrder` keeps the load order.
+    public var datasets: [String: Dataset] = [:]
+    public var datasetOrder: [String] = []
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []
 

@@ -31,6 +31,12 @@ public final class Trainer: @unchecked Sendable {
     public internal(set) var metrics = MetricsLog()
     public internal(set) var checkpoints: [TrainCheckpoint] = []
     private var cachedOrder: (epoch: Int, batches: [[Int]])?
+    // What the shell keeps with the run: dataset names, the held-out prompt answered at each checkpoint, and in
+    // full mode the weights from before training (for --restart and --discard).
+    public var dataName: String?
+    public var validName: String?
+    public var probe: [Message]?
+    public var baseWeights: [Float]?
 
     /// LoRA mode needs adapters attached to `transformer`; full mode allocates full gradients.
     public init(transformer: Transformer, mode: TrainingMode, hyper: Hyperparameters,
@@ -200,10 +206,16 @@ public final class Trainer: @unchecked Sendable {
         guard !set.isEmpty else {
             throw SFTError("there is no validation set", hint: "train --valid NAME, or eval NAME")
         }
-        let evalPlan = BatchPlan(chats: set, batchSize: hyper.batchSize, maxSeqLen: hyper.maxSeqLen, seed: 0)
+        return try Self.evaluate(transformer: transformer, chats: set, batchSize: hyper.batchSize, maxSeqLen: hyper.maxSeqLen)
+    }
+
+    /// Mean loss over the trained tokens of `chats` on any model, batches of similar length, no gradients.
+    public static func evaluate(transformer: Transformer, chats set: [RenderedChat], batchSize: Int, maxSeqLen: Int) throws -> EvalResult {
+        let evalPlan = BatchPlan(chats: set, batchSize: batchSize, maxSeqLen: maxSeqLen, seed: 0)
         let byLength = set.indices.sorted { set[$0].tokens.count < set[$1].tokens.count }
         var lossSum = 0.0, trained = 0
         for start in stride(from: 0, to: byLength.count, by: evalPlan.batchSize) {
+            if Cancellation.requested { break }
             let b = evalPlan.batch(Array(byLength[start..<min(byLength.count, start + evalPlan.batchSize)]))
             let n = b.trainedTokens
             guard n > 0 else { continue }
@@ -212,7 +224,7 @@ public final class Trainer: @unchecked Sendable {
             lossSum += Double(loss) * Double(n)
             trained += n
         }
-        guard trained > 0 else { throw SFTError("the validation set has no trained tokens", hint: "it needs assistant replies") }
+        guard trained > 0 else { throw SFTError("the evaluation set has no trained tokens", hint: "it needs assistant replies") }
         return EvalResult(loss: lossSum / Double(trained), tokens: trained)
     }
 

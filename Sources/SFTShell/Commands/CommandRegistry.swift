@@ -25,6 +25,13 @@ public enum CommandRegistry {
         HistoryCommand.self,
         RunCommand.self,
         WaitCommand.self,
+        LoRACommand.self,
+        PresetCommand.self,
+        TrainCommand.self,
+        EvalCommand.self,
+        CheckpointsCommand.self,
+        CheckpointCommand.self,
+        MetricsCommand.self,
         ClearCommand.self,
         QuitCommand.self,
     ]

@@ -1,0 +1,106 @@
+// What the training commands share: the active model (or a clear error), Hyperparameters read from the session
+// settings, datasets looked up by name (or loaded from a file path), rendering a dataset with the model's chat
+// template, and the held-out prompt the model answers at each checkpoint.
+import Foundation
+import SFT
+
+enum TrainSupport {
+    /// The active model, or an error saying how to load one.
+    static func model(_ session: Session) throws -> ChatModel {
+        if let m = session.model { return m }
+        // Until start-up loading covers it: the model SFT_MODEL names is loaded on first use.
+        if let path = ProcessInfo.processInfo.environment["SFT_MODEL"], FileManager.default.fileExists(atPath: path) {
+            let m = try ChatModel.load(path: path)
+            session.model = m
+            session.out.note("loaded \(m.name) in \(ProgressBar.seconds(m.loadSeconds))")
+            return m
+        }
+        throw SFTError("no model is loaded", hint: "`model load PATH` loads a GGUF file or an HF directory")
+    }
+
+    /// The training hyperparameters the settings describe right now.
+    static func hyperparameters(_ s: Settings) -> Hyperparameters {
+        var h = Hyperparameters()
+        h.batchSize = s.int("batch-size")
+        h.epochs = s.int("epochs")
+        h.learningRate = s.double("learning-rate")
+        h.minLRRatio = s.double("min-lr-ratio")
+        h.warmupRatio = s.double("warmup-ratio")
+        h.weightDecay = s.double("weight-decay")
+        h.clipNorm = s.double("clip-norm")
+        h.gradAccum = s.int("grad-accum")
+        h.maxSeqLen = s.int("max-seq-len")
+        h.saveSteps = s.int("save-steps")
+        h.evalSteps = s.int("eval-steps")
+        h.seed = UInt64(s.int("seed"))
+        h.loraRank = s.int("lora-rank")
+        h.loraAlpha = s.double("lora-alpha")
+        h.loraDropout = s.double("lora-dropout")
+        h.loraTargets = s.list("lora-targets")
+        return h
+    }
+
+    /// The dataset called `name`; a path to a data file is loaded and kept under its file name.
+    /// Without a name: `train` (or `valid` when `valid`), else the last loaded for training.
+    static func dataset(_ session: Session, _ name: String?, valid: Bool = false) throws -> Dataset? {
+        if let name {
+            if let d = session.datasets[name] { return d }
+            if FileManager.default.fileExists(atPath: name) {
+                let d = try Dataset.load(name)
+                let key = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+                if session.datasets[key] == nil { session.datasetOrder.append(key) }
+                session.datasets[key] = d
+                session.out.print("loaded \(d.count) conversations from \(name) as '\(key)'")
+                return d
+            }
+            let known = session.datasetOrder.isEmpty ? "none is loaded" : "loaded: " + session.datasetOrder.joined(separator: ", ")
+            throw SFTError("no dataset or file '\(name)'", hint: "\(known); give a name or a data file path")
+        }
+        if valid { return session.datasets["valid"] }
+        if let d = session.datasets["train"] { return d }
+        guard let last = session.datasetOrder.last(where: { $0 != "valid" }), let d = session.datasets[last] else {
+            throw SFTError("no dataset to train on", hint: "load one (`data load FILE`), or `train --data FILE`")
+        }
+        return d
+    }
+
+    /// Every conversation rendered with the model's template: tokens and the trained mask.
+    static func render(_ d: Dataset, _ model: ChatModel) throws -> [RenderedChat] {
+        try d.conversations.map { try model.render($0) }
+    }
+
+    /// The held-out prompt: the messages before the first assistant reply of the first validation conversation.
+    static func probe(_ d: Dataset?) -> [Message]? {
+        guard let c = d?.conversations.first, let i = c.messages.firstIndex(where: { $0.role == .assistant }), i > 0 else { return nil }
+        return Array(c.messages[..<i])
+    }
+
+    /// The model's greedy answer (at most 48 tokens) to the probe, on one line.
+    static func answer(_ model: ChatModel, _ messages: [Message]) throws -> String {
+        var rng = RNG(seed: 0)
+        let r = try Generator.reply(model: model, messages: messages, options: GenerationOptions(sampler: .greedy, maxTokens: 48), rng: &rng)
+        return oneLine(r.text)
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    }
+
+    static func preview(_ s: String, _ n: Int = 60) -> String { s.count <= n ? s : String(s.prefix(n - 3)) + "..." }
+
+    static func fmt(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "\(x)" }
+    static func sci(_ x: Double) -> String { String(format: "%.1e", x) }
+
+    /// `1.2 M`, `34.5 k`.
+    static func count(_ n: Int) -> String {
+        if n >= 1_000_000 { return String(format: "%.2f M", Double(n) / 1e6) }
+        if n >= 10_000 { return String(format: "%.1f k", Double(n) / 1e3) }
+        return String(n)
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n >= 1 << 30 { return String(format: "%.2f GiB", Double(n) / Double(1 << 30)) }
+        if n >= 1 << 20 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }
+        return String(format: "%.1f KiB", Double(n) / 1024)
+    }
+}
