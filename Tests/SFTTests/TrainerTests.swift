@@ -44,13 +44,13 @@ final class TrainerTests: XCTestCase {
         for mode in [TrainingMode.lora, .full] {
             let data = chats(8)
             let tr: Trainer
-            if mode == .lora { tr = try loraTrainer(hyper(), data: data) }
-            else { tr = try Trainer(transformer: tinyModel(), mode: .full, hyper: hyper(lr: 3e-3), train: data) }
+            if mode == .lora { tr = try loraTrainer(hyper(epochs: 15), data: data) }
+            else { tr = try Trainer(transformer: tinyModel(), mode: .full, hyper: hyper(lr: 3e-3, epochs: 15), train: data) }
             let first = try tr.evaluate(data).loss
             var losses: [Double] = []
             for _ in 0..<30 { let r = try tr.step(); XCTAssertFalse(r.skipped); losses.append(r.loss) }
             let last = try tr.evaluate(data).loss
-            XCTAssertLessThan(last, first * 0.5, "\(mode): \(first) -> \(last), steps \(losses)")
+            XCTAssertLessThan(last, first * 0.6, "\(mode): \(first) -> \(last), steps \(losses)")
             XCTAssertEqual(tr.position.step, 30)
             XCTAssertEqual(tr.position.epoch, 15)   // 8 chats, batch 4: 2 steps per epoch
         }
