@@ -4,7 +4,11 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+
+@inline(__always) private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
 public final class AtomicFileWriter {
     public let path: String
@@ -28,7 +32,7 @@ public final class AtomicFileWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var p = bytes.baseAddress, left = bytes.count
         while left > 0, let q = p {
-            let n = Glibc.write(fd, q, left)
+            let n = posixWrite(fd, q, left)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SFTError("write failed: \(String(cString: strerror(errno)))", hint: "is the disk full?", file: path)
