@@ -79,7 +79,8 @@ func inference() throws {
     let model = Transformer(params: randomParams(cfg))
     let prompt = Array(tokens[0..<256])
     let cache = KVCache(config: cfg, capacity: 512)
-    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up
+    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up, and build the fp16 decode weights
+    _ = try model.decodeStep(1, cache: cache)
     cache.reset()
     var t0 = now()
     var logits = try model.prefill(prompt, cache: cache)

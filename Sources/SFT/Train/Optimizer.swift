@@ -39,19 +39,15 @@ public final class AdamW: @unchecked Sendable {
         v = FloatBuffer(count: count)
     }
 
-    /// Updates params[0..<count] from grads[0..<count] (grads are scaled in place when clipped).
+    /// Updates params[0..<count] from grads[0..<count] (the gradient buffer is left as it was).
     @discardableResult
     public func step(params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>, lr: Float) -> AdamWReport {
         let norm = Float(Self.globalNorm(grads, count))
         if !norm.isFinite { return AdamWReport(gradNorm: norm, clipped: false, skipped: true, step: steps) }
-        var clipped = false
-        if let maxNorm = config.maxGradNorm, norm > maxNorm {
-            let s = maxNorm / (norm + 1e-6)
-            clipped = true
-            Parallel.rows(count, minPerChunk: 1 << 16) { r in
-                for i in r { grads[i] *= s }
-            }
-        }
+        // Clipping is folded into the update (g * clip) instead of rewriting the gradient buffer.
+        var clip: Float = 1
+        if let maxNorm = config.maxGradNorm, norm > maxNorm { clip = maxNorm / (norm + 1e-6) }
+        let clipped = clip != 1
         steps += 1
         let c = config
         let bc1 = 1 - Float(Foundation.pow(Double(c.beta1), Double(steps)))
@@ -61,9 +57,9 @@ public final class AdamW: @unchecked Sendable {
         Parallel.rows(count, minPerChunk: 1 << 16) { r in
             var i = r.lowerBound
             let b1 = splat(c.beta1), b2 = splat(c.beta2), ob1 = splat(1 - c.beta1), ob2 = splat(1 - c.beta2)
-            let dv = splat(decay), ss = splat(stepSize), ib = splat(invSqrtBc2), ep = splat(c.eps)
+            let dv = splat(decay), ss = splat(stepSize), ib = splat(invSqrtBc2), ep = splat(c.eps), cl = splat(clip)
             while i + 16 <= r.upperBound {
-                let g = load16(grads + i)
+                let g = load16(grads + i) * cl
                 let mi = b1 * load16(mp + i) + ob1 * g
                 let vi = b2 * load16(vp + i) + ob2 * g * g
                 store16(mi, mp + i); store16(vi, vp + i)
@@ -73,7 +69,7 @@ public final class AdamW: @unchecked Sendable {
                 i += 16
             }
             while i < r.upperBound {
-                let g = grads[i]
+                let g = grads[i] * clip
                 mp[i] = c.beta1 * mp[i] + (1 - c.beta1) * g
                 vp[i] = c.beta2 * vp[i] + (1 - c.beta2) * g * g
                 params[i] = params[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * invSqrtBc2 + c.eps)
