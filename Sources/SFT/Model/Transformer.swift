@@ -39,6 +39,14 @@ public final class Transformer: @unchecked Sendable {
         acts = nil
     }
 
+    /// What an optimizer updates: the LoRA buffers when adapters are attached, else the full parameters
+    /// (nil before enableFullGradients). Use with AdamW(count: params.count).step(params:grads:lr:).
+    public var trainable: (params: FloatBuffer, grads: FloatBuffer)? {
+        if let lora { return (lora.params, lora.grads) }
+        if let grads { return (params.storage, grads.storage) }
+        return nil
+    }
+
     /// Drops the fp16 decode copies; call after changing `params` other than through training (e.g. LoRA merge).
     public func invalidateDecodeWeights() { decodeWeights = nil }
 
