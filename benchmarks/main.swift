@@ -79,7 +79,8 @@ func inference() throws {
     let model = Transformer(params: randomParams(cfg))
     let prompt = Array(tokens[0..<256])
     let cache = KVCache(config: cfg, capacity: 512)
-    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up
+    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up, and build the fp16 decode weights
+    _ = try model.decodeStep(1, cache: cache)
     cache.reset()
     var t0 = now()
     var logits = try model.prefill(prompt, cache: cache)
@@ -109,6 +110,11 @@ func micro() {
     t0 = now()
     for _ in 0..<10 { linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152) }
     print(String(format: "sgemv 49152x576: %.1f GB/s", 10 * Double(w.count * 4) / (now() - t0) / 1e9))
+    let h = HalfMatrix(w.base, rows: 49152, cols: 576)
+    t0 = now()
+    for _ in 0..<10 { halfMatVec(y.base, h, a.base, accumulate: false) }
+    print(String(format: "fp16 matvec 49152x576: %.1f GB/s (%.1f fp32-equivalent)", 10 * Double(w.count * 2) / (now() - t0) / 1e9,
+                 10 * Double(w.count * 4) / (now() - t0) / 1e9))
 }
 
 do {
