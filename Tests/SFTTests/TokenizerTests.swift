@@ -100,7 +100,8 @@ final class TokenizerTests: XCTestCase {
     func testThroughput() throws {
         let (tok, _) = try TokenizerTestPaths.smolLM2()
         let r = try TokenizerBenchmark.run(tokenizer: tok, template: .smolLM2, samples: 100_000)
-        print("tokenizer benchmark: \(Int(r.samplesPerSecond)) chats/s, \(Int(r.tokensPerSecond)) tokens/s")
-        XCTAssertGreaterThan(r.samplesPerSecond, 50_000)
+        print("tokenizer benchmark: \(Int(r.samplesPerCPUSecond)) chats per CPU second (\(Int(r.samplesPerSecond)) wall), \(r.tokens / r.samples) tokens/chat")
+        // CPU time, not wall time: the test machine is shared, and the target is per core.
+        XCTAssertGreaterThan(r.samplesPerCPUSecond, 50_000)
     }
 }
