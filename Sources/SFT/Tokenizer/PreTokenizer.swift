@@ -13,7 +13,7 @@ public enum PreTokenizerKind: String, Codable, Sendable, CaseIterable {
     public init(ggufPre name: String) throws {
         switch name {
         case "gpt-2", "gpt2", "phi-2", "mpt", "olmo": self = .gpt2
-        case "llama3", "llama-v3", "llama-bpe", "smaug-bpe", "falcon3": self = .llama3
+        case "llama3", "llama-v3", "llama-bpe", "falcon3": self = .llama3
         case "qwen2", "stablelm2": self = .qwen2
         case "smollm", "starcoder", "refact": self = .smollm
         default:
