@@ -12,7 +12,14 @@ public final class Session {
 
     // MARK: loaded things (the lead adds typed fields here)
     // public var model: LoadedModel?                 // the model in memory (status: StatusReport.modelLines)
-    // public var datasets: [String: Dataset] = [:]  // by name, in load order
+    /// Datasets by name (`data load`, `data split` ...); `datasetNames` keeps them in load order.
+    public var datasets: [String: Dataset] = [:]
+    public var datasetNames: [String] = []
+    /// Set when a model loads (nil without one): its chat template (tokens + loss mask), the text of one token
+    /// id, and its context length. `data show --tokens`, `data stats` and length checks use them.
+    public var chatRenderer: ((Conversation) throws -> RenderedChat)?
+    public var tokenDecoder: ((Int32) -> String)?
+    public var contextLength: Int?
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []
 
