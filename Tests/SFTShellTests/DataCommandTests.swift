@@ -40,9 +40,9 @@ final class DataCommandTests: XCTestCase {
         let out = try sft(["data load sessions/data/general.jsonl", "data load sessions/data/qa.xlsx --name qa",
                            "data load sessions/data/general.jsonl", "data list", "data drop qa", "data list"])
         XCTAssertTrue(out.contains("general: 20 samples (messages) from sessions/data/general.jsonl\nloaded 20 of 20 records"), out)
-        XCTAssertTrue(out.contains("qa: 26 samples (xlsx)"), out)
+        XCTAssertTrue(out.contains("qa: 20 samples (xlsx)"), out)
         XCTAssertTrue(out.contains("replaced the earlier 'general'"), out)
-        XCTAssertTrue(out.contains("dropped 'qa' (26 samples)"), out)
+        XCTAssertTrue(out.contains("dropped 'qa' (20 samples)"), out)
         let lastList = out.components(separatedBy: "sft> data list").last ?? ""
         XCTAssertFalse(lastList.contains("qa "), lastList)
     }

@@ -66,8 +66,7 @@ final class DataViewTests: XCTestCase {
     }
 
     func testHistogramBarsScaleToTheLargestBin() {
-        let bins = [LengthBin(lower: 0, upper: 10, count: 4), LengthBin(lower: 10, upper: 20, count: 1),
-                    LengthBin(lower: 20, upper: 30, count: 0)]
+        let bins: [(label: String, count: Int)] = [("0-9", 4), ("10-19", 1), ("20-29", 0)]
         XCTAssertEqual(DataView.histogram(bins, barWidth: 8), [
             "    0-9  ########  4",
             "  10-19  ##        1",

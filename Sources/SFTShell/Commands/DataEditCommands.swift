@@ -150,12 +150,13 @@ struct DataAdd: ShellCommand {
         discussion: """
             Give the messages in order: an optional --system TEXT first, then --user TEXT and --assistant TEXT
             alternating, ending with --assistant. Example:
-              data add mine --system "Be brief." --user "Hi" --assistant "Hello!" --user "Who are you?" --assistant "Lumen."
+              data add mine --system "Be brief." --user "Hi" --assistant "Hello!"
+              data add mine --user "Hi" --assistant "Hello!" --user "Who are you?" --assistant "Lumen."
             """)
 
     @Argument(help: "The dataset.") var name: String
 
-    @Argument(parsing: .allUnrecognized, help: "--system TEXT, --user TEXT, --assistant TEXT ..., in order.")
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("--system TEXT, --user TEXT, --assistant TEXT ..., in order.", valueName: "--role text"))
     var messages: [String] = []
 
     mutating func run(session: Session) throws {

@@ -14,10 +14,10 @@ struct DataShow: ShellCommand {
             On a terminal, trained tokens are green instead of bracketed.
             """)
 
-    @Argument(help: "Dataset name, or the sample number for the last loaded dataset.")
+    @Argument(help: ArgumentHelp("Dataset name, or the sample number for the last loaded dataset.", valueName: "name-or-n"))
     var first: String
 
-    @Argument(help: "Sample number (1 = first).")
+    @Argument(help: ArgumentHelp("Sample number (1 = first).", valueName: "n"))
     var second: String?
 
     @Flag(help: "Show the rendered chat template with token boundaries and trained tokens (needs a model).")

@@ -74,13 +74,19 @@ public enum DataView {
         return s
     }
 
-    /// A length histogram: one row per bin, `lower-upper  ####  count`, bars scaled so the largest is `barWidth`.
+    /// A length histogram: one row per bin, `lower-upper  ####  count`.
     public static func histogram(_ bins: [LengthBin], barWidth: Int = 40) -> [String] {
-        let top = bins.map(\.count).max() ?? 0
+        histogram(bins.map { (label: "\($0.lower)-\($0.upper - 1)", count: $0.count) }, barWidth: barWidth)
+    }
+
+    /// Labelled bars, `label  ####  count`, scaled so the largest count is `barWidth` long (a non-zero count
+    /// gets at least one #).
+    public static func histogram(_ rows: [(label: String, count: Int)], barWidth: Int = 40) -> [String] {
+        let top = rows.map(\.count).max() ?? 0
         var t = Table([Table.Column("", right: true), Table.Column(""), Table.Column("", right: true)], showHeader: false)
-        for b in bins {
-            let len = top == 0 ? 0 : Int((Double(b.count) / Double(top) * Double(barWidth)).rounded(.up))
-            t.add(["\(b.lower)-\(b.upper - 1)", String(repeating: "#", count: len), String(b.count)])
+        for r in rows {
+            let len = top == 0 ? 0 : Int((Double(r.count) / Double(top) * Double(barWidth)).rounded(.up))
+            t.add([r.label, String(repeating: "#", count: len), String(r.count)])
         }
         return t.render().map { "  " + $0 }
     }
