@@ -20,7 +20,7 @@ let noModelHint = "`model load ...` loads one; its tokenizer and chat template c
 
 extension Session {
     /// The dataset called `name`, or with nil the only or last loaded one.
-    func dataset(_ name: String?) throws -> Dataset {
+    public func dataset(_ name: String?) throws -> Dataset {
         guard let name else {
             guard let last = datasetNames.last, let d = datasets[last] else {
                 throw SFTError("no datasets loaded", hint: "data load FILE loads one, e.g. data load sessions/data/general.jsonl")
@@ -31,7 +31,7 @@ extension Session {
         return d
     }
 
-    func unknownDataset(_ name: String) -> SFTError {
+    public func unknownDataset(_ name: String) -> SFTError {
         if datasetNames.isEmpty {
             return SFTError("no dataset named '\(name)' (none loaded)", hint: "data load FILE loads one")
         }
@@ -45,7 +45,7 @@ extension Session {
     /// Stores `d` under its name (a new name goes last in the order, a replaced one keeps its place);
     /// true when it replaced one.
     @discardableResult
-    func store(_ d: Dataset) -> Bool {
+    public func store(_ d: Dataset) -> Bool {
         let replaced = datasets[d.name] != nil
         if !replaced { datasetNames.append(d.name) }
         datasets[d.name] = d
@@ -187,7 +187,7 @@ struct DataCheck: ShellCommand, CompletesPaths {
     }
 
     /// The problems of a loaded set, placed at each sample's file:line (or NAME:#k for samples added in the shell).
-    public static func report(_ d: Dataset, render: ((Conversation) throws -> RenderedChat)?, contextLength: Int?) -> DataReport {
+    static func report(_ d: Dataset, render: ((Conversation) throws -> RenderedChat)?, contextLength: Int?) -> DataReport {
         var r = DataReport(file: d.name)
         r.records = d.count; r.loaded = d.count
         func place(_ k: Int) -> (String, Int?) {
