@@ -16,7 +16,14 @@ public final class Session {
     /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
     /// nil until the first `lora add` or `train`. Owned by the training commands.
     // public var trainer: Trainer?
-    // public var datasets: [String: Dataset] = [:]  // by name, in load order
+    /// Datasets by name (`data load`, `data split` ...); `datasetNames` keeps them in load order.
+    public var datasets: [String: Dataset] = [:]
+    public var datasetNames: [String] = []
+    /// From the active model (nil without one): its chat template (tokens + loss mask), the text of one token
+    /// id, and its context length. `data show --tokens`, `data stats` and length checks use them.
+    public var chatRenderer: ((Conversation) throws -> RenderedChat)? { model.map { m in { try m.render($0) } } }
+    public var tokenDecoder: ((Int32) -> String)? { model.map { m in { m.tokenizer.piece($0) } } }
+    public var contextLength: Int? { model?.config.maxPositions }
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []
 

@@ -22,6 +22,7 @@ public enum CommandRegistry {
         SetCommand.self,
         GetCommand.self,
         SessionCommand.self,
+        DataCommand.self,
         ModelCommand.self,
         TokensCommand.self,
         AskCommand.self,
