@@ -81,7 +81,7 @@ final class ExportLlamaFactoryTests: XCTestCase {
             // 16 samples over 8 GPUs: 2 per GPU; grad-accum 2 divides it: 1 x 2 x 8 = 16.
             "per_device_train_batch_size": "1", "gradient_accumulation_steps": "2",
             "learning_rate": "0.0002", "num_train_epochs": "3.0", "lr_scheduler_type": "cosine_with_min_lr",
-            "lr_scheduler_kwargs": "{min_lr_rate: 0.1}", "warmup_ratio": "0.05", "weight_decay": "0.01",
+            "lr_scheduler_kwargs": "{min_lr_rate: 0.1}", "warmup_steps": "1  # ceil(warmup-ratio 0.05 x 3 optimizer steps)", "weight_decay": "0.01",
             "max_grad_norm": "1.0", "seed": "7", "eval_dataset": "chat_valid", "eval_strategy": "steps", "eval_steps": "50",
         ]
         for (k, v) in want { XCTAssertEqual(y[k], v, k) }
@@ -104,6 +104,19 @@ final class ExportLlamaFactoryTests: XCTestCase {
         for (t, name) in [("llama3", "llama3"), ("chatml", "chatml"), ("qwen2", "qwen"), ("smollm2", "smollm2")] {
             XCTAssertEqual(try Self.readYAML(String(decoding: try XCTUnwrap(Self.job(template: t)["train.yaml"]), as: UTF8.self))["template"], name)
         }
+    }
+
+    func testWarmupSteps() {
+        var h = Self.hyper   // batch 16, accum 2, 3 epochs, warmup 0.05
+        // 1000 samples on 8 GPUs: 125 each, 125 micro-batches of 1, 63 steps of 2 per epoch, 189 in all.
+        XCTAssertTrue(LlamaFactoryJob.warmupSteps(samples: 1000, hyper: h, worldSize: 8) == (10, 189))
+        h.warmupRatio = 0
+        XCTAssertTrue(LlamaFactoryJob.warmupSteps(samples: 1000, hyper: h, worldSize: 8) == (0, 189))
+        h.warmupRatio = 0.1
+        h.batchSize = 8
+        h.gradAccum = 1
+        h.epochs = 1
+        XCTAssertTrue(LlamaFactoryJob.warmupSteps(samples: 80, hyper: h, worldSize: 1) == (1, 10))
     }
 
     func testBatchArithmetic() {
@@ -168,7 +181,13 @@ final class ExportLlamaFactoryTests: XCTestCase {
         XCTAssertTrue(String(decoding: try XCTUnwrap(files["README.md"]), as: UTF8.self).contains("lora load DIR/output"))
     }
 
+    /// With SFT_EXPORT_JOB_DIR set, also writes the golden job there for scripts/check-llamafactory-job.py.
     func testWritesDirectoryAtomically() throws {
+        if let out = ProcessInfo.processInfo.environment["SFT_EXPORT_JOB_DIR"] {
+            try LlamaFactoryJob.write(to: out, datasets: [(name: "chat", train: Self.chat, valid: Self.valid), (name: "extra", train: [Self.chat[0]], valid: nil)],
+                                      model: (name: "SmolLM2-135M-Instruct", hfPath: "HuggingFaceTB/SmolLM2-135M-Instruct"),
+                                      template: "smollm2", mode: .lora, hyper: Self.hyper, loraTargets: ["q", "v", "down", "gate"])
+        }
         let dir = NSTemporaryDirectory() + "sft-export-job-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try LlamaFactoryJob.write(to: dir, datasets: [(name: "chat", train: Self.chat, valid: nil)],

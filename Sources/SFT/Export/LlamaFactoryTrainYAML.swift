@@ -13,6 +13,7 @@ extension LlamaFactoryJob {
     static func trainYAML(datasets: [Dataset], model: (name: String, hfPath: String?), template: ExportChatTemplate,
                           mode: TrainingMode, hyper h: Hyperparameters, cluster: Cluster) -> String {
         let split = batchSplit(batchSize: h.batchSize, gradAccum: h.gradAccum, worldSize: cluster.worldSize)
+        let warm = warmupSteps(samples: datasets.reduce(0) { $0 + $1.train.count }, hyper: h, worldSize: cluster.worldSize)
         let valid = datasets.filter { !($0.valid ?? []).isEmpty }.map { $0.name + "_valid" }
         var y = """
         # LLaMA-Factory job written by sft `export job --engine llamafactory`. Run ./run.sh (see README.md).
@@ -66,7 +67,7 @@ extension LlamaFactoryJob {
         num_train_epochs: \(float(Double(h.epochs)))
         lr_scheduler_type: cosine_with_min_lr
         lr_scheduler_kwargs: {min_lr_rate: \(float(h.minLRRatio))}
-        warmup_ratio: \(float(h.warmupRatio))
+        warmup_steps: \(warm.steps)  # ceil(warmup-ratio \(h.warmupRatio) x \(warm.total) optimizer steps)
         weight_decay: \(float(h.weightDecay))
         max_grad_norm: \(float(h.clipNorm))
         bf16: true
@@ -85,6 +86,18 @@ extension LlamaFactoryJob {
             """
         }
         return y
+    }
+
+    /// Warmup as a whole number of optimizer steps, which every transformers version reads the same way
+    /// (`warmup_ratio` is gone from transformers 5.2; a fractional `warmup_steps` means a ratio only from
+    /// 5.0). Steps as the HF Trainer counts them: each of W ranks gets ceil(n / W) samples, in
+    /// ceil(that / per_device) micro-batches, ceil(that / accum) optimizer steps per epoch.
+    public static func warmupSteps(samples: Int, hyper h: Hyperparameters, worldSize: Int) -> (steps: Int, total: Int) {
+        let split = batchSplit(batchSize: h.batchSize, gradAccum: h.gradAccum, worldSize: worldSize)
+        func up(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        let perEpoch = max(1, up(up(up(max(1, samples), max(1, worldSize)), split.perDevice), split.accum))
+        let total = perEpoch * h.epochs
+        return (Int((h.warmupRatio * Double(total)).rounded(.up)), total)
     }
 
     /// A YAML float that PyYAML reads as a float: "0.0", "0.03", "1.0e-05".
