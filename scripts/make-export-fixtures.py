@@ -24,6 +24,7 @@ with tempfile.TemporaryDirectory() as d:
     with open(os.path.join(d, "adapter_config.json")) as f:
         config = json.load(f)
     config["base_model_name_or_path"] = "tiny-llama"  # save_pretrained writes None for a model built in memory
+    config["target_modules"] = sorted(config["target_modules"])  # a set in PEFT: sorted for a stable fixture
     with open(os.path.join(root, "adapter_config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -32,3 +33,14 @@ with tempfile.TemporaryDirectory() as d:
 with open(os.path.join(root, "keys.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} keys and adapter_config.json to {root}")
+
+# The adapter_config.json sft writes (golden, from ExportPEFTTests) must load in PEFT as the same LoRA.
+golden = os.path.join(root, "..", "adapter_config.json")
+if os.path.exists(golden):
+    with tempfile.TemporaryDirectory() as d:
+        with open(golden) as f, open(os.path.join(d, "adapter_config.json"), "w") as g:
+            g.write(f.read())
+        c = LoraConfig.from_pretrained(d)
+        assert (c.r, c.lora_alpha, c.lora_dropout, sorted(c.target_modules), c.bias, c.use_rslora, c.task_type) == \
+            (8, 16, 0.05, ["down_proj", "q_proj", "v_proj"], "none", False, "CAUSAL_LM"), c
+        print("sft's adapter_config.json loads in PEFT", __import__("peft").__version__)

@@ -89,6 +89,13 @@ public enum PEFTLayout {
         public var dropout: Double
         public var targets: [String]          // sft short names, canonical order
         public var baseModelName: String?
+        public init(rank: Int, alpha: Double, dropout: Double, targets: [String], baseModelName: String?) {
+            self.rank = rank
+            self.alpha = alpha
+            self.dropout = dropout
+            self.targets = targets
+            self.baseModelName = baseModelName
+        }
     }
 
     public static func parseAdapterConfig(_ data: Data, file: String? = nil) throws -> AdapterConfig {
