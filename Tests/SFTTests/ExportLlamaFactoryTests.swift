@@ -93,6 +93,8 @@ final class ExportLlamaFactoryTests: XCTestCase {
         h.clipNorm = 0
         let full = try Self.readYAML(String(decoding: try XCTUnwrap(Self.job(template: "qwen2.5", mode: .full, hyper: h)["train.yaml"]), as: UTF8.self))
         XCTAssertEqual(full["finetuning_type"], "full")
+        XCTAssertNoThrow(try LlamaFactoryJob.files(datasets: [(name: "a", train: Self.chat, valid: nil)], model: (name: "m", hfPath: nil),
+                                                   template: "chatml", mode: .full, hyper: h, loraTargets: []))
         XCTAssertNil(full["lora_rank"])
         XCTAssertNil(full["lora_target"])
         XCTAssertEqual(full["template"], "qwen")
@@ -153,6 +155,9 @@ final class ExportLlamaFactoryTests: XCTestCase {
         XCTAssertEqual(chat[1].map { $0["role"]! }, ["system", "user", "assistant", "user", "assistant"])
         XCTAssertEqual(chat[1][0]["content"], "Answer in SQL.")
         XCTAssertEqual(chat[1][3]["content"], "Only \"admins\"\n/please/")
+        let text = String(decoding: try XCTUnwrap(files["data/chat.json"]), as: UTF8.self)
+        XCTAssertEqual(text.split(separator: "\n").first, "[")
+        XCTAssertEqual(text.split(separator: "\n")[1], #"{"messages":[{"role":"system","content":"You are a helpful AI assistant named SmolLM, trained by Hugging Face"},{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]},"#)
         XCTAssertEqual(try rows("data/chat_valid.json").count, 1)
         XCTAssertEqual(try rows("data/extra.json").count, 1)
         XCTAssertNil(files["data/extra_valid.json"])

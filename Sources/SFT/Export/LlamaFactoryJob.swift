@@ -60,7 +60,7 @@ public enum LlamaFactoryJob {
                              mode: TrainingMode, hyper: Hyperparameters, loraTargets: [String],
                              cluster: Cluster = Cluster()) throws -> [(path: String, data: Data)] {
         var h = hyper
-        h.loraTargets = loraTargets
+        if mode == .lora || !loraTargets.isEmpty { h.loraTargets = loraTargets }   // full training ignores targets
         try h.validate()
         let t = try ExportChatTemplate(named: template)
         guard !datasets.isEmpty else { throw SFTError("no dataset to export", hint: "load a dataset first: data load FILE") }
@@ -106,25 +106,21 @@ public enum LlamaFactoryJob {
 
     // MARK: - data
 
-    private struct Example: Encodable {
-        struct Turn: Encodable { var role: String; var content: String }
-        var messages: [Turn]
-    }
-
-    /// One JSON array, one conversation per line. The template's default system message is written out for
-    /// conversations without one, so LLaMA-Factory trains on the text sft renders (its own defaults differ).
+    /// One JSON array, one conversation per line, each message {"role": ..., "content": ...} in that order.
+    /// The template's default system message is written out for conversations without one, so LLaMA-Factory
+    /// trains on the text sft renders (its own defaults differ).
     public static func datasetJSON(_ conversations: [Conversation], template: ExportChatTemplate) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        var out = Data("[\n".utf8)
+        // Encoding a String cannot fail.
+        func quoted(_ s: String) -> String { String(decoding: (try? encoder.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self) }
+        var out = "[\n"
         for (i, c) in conversations.enumerated() {
-            let turns = template.withDefaultSystem(c.messages).map { Example.Turn(role: $0.role.rawValue, content: $0.content) }
-            // Encoding [String] fields cannot fail.
-            out += (try? encoder.encode(Example(messages: turns))) ?? Data()
-            out += Data((i + 1 < conversations.count ? ",\n" : "\n").utf8)
+            let turns = template.withDefaultSystem(c.messages).map { "{\"role\":\"\($0.role.rawValue)\",\"content\":\(quoted($0.content))}" }
+            out += "{\"messages\":[" + turns.joined(separator: ",") + "]}" + (i + 1 < conversations.count ? ",\n" : "\n")
         }
-        out += Data("]\n".utf8)
-        return out
+        out += "]\n"
+        return Data(out.utf8)
     }
 
     /// data/dataset_info.json: for each file, sharegpt formatting with OpenAI role/content tags.

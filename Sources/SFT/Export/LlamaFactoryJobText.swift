@@ -102,7 +102,8 @@ extension LlamaFactoryJob {
         Samples per optimizer step = per_device_train_batch_size (\(split.perDevice)) x
         gradient_accumulation_steps (\(split.accum)) x number of GPUs (\(c.worldSize)) = \(split.effective).
         Changing the GPU count changes this product: keep it equal to sft's batch size (\(h.batchSize)) by
-        adjusting per_device_train_batch_size or gradient_accumulation_steps.
+        adjusting per_device_train_batch_size or gradient_accumulation_steps. `warmup_steps` was computed for
+        this GPU count (see the comment next to it); re-export from sft rather than editing by hand.
         \(batchNote)
         ## Bring it back
 
