@@ -9,7 +9,7 @@ final class DataCommandTests: XCTestCase {
         .deletingLastPathComponent()
 
     /// Runs `sft` on the script lines (stdin, keep-going); returns stdout.
-    func sft(_ lines: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    func sft(_ lines: [String], model: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let exe = DataCommandTests.root.appendingPathComponent(".build/release/sft").path
         guard FileManager.default.isExecutableFile(atPath: exe) else {
             XCTFail("no sft binary at \(exe): run `swift build -c release`", file: file, line: line)
@@ -23,7 +23,7 @@ final class DataCommandTests: XCTestCase {
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = [input.path]
+        p.arguments = model ? [input.path] : ["--no-model", input.path]
         var env = ProcessInfo.processInfo.environment
         env["SFT_HOME"] = home.path
         env["NO_COLOR"] = "1"
@@ -95,7 +95,7 @@ final class DataCommandTests: XCTestCase {
 
     func testTokenViewsSayNoModel() throws {
         let out = try sft(["data load sessions/data/general.jsonl", "data show 1 --tokens", "data stats",
-                           "data filter general --max-tokens 10"])
+                           "data filter general --max-tokens 10"], model: false)
         XCTAssertTrue(out.contains("error: no model loaded: token counts need a model\nhint: `model load"), out)
         XCTAssertTrue(out.contains("tokens: no model loaded: token counts need a model"), out)
         XCTAssertTrue(out.contains("length in characters per sample"), out)

@@ -44,7 +44,7 @@ struct ChatCommand: ShellCommand {
                 turns.append(Message(.user, line))
             }
             let messages = (system.map { [Message(.system, $0)] } ?? []) + turns
-            session.out.write("\(m.name)> ")
+            session.out.write("assistant> ")
             let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng) { session.out.write($0) }
             session.out.print()
             session.out.note(AskCommand.speedLine(r))

@@ -45,7 +45,7 @@ struct ModelInfo: ShellCommand {
         let c = m.config
         var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
         t.add(["name", m.name])
-        t.add(["path", m.path])
+        t.add(["path", Self.displayPath(m.path)])
         t.add(["architecture", "\(c.architecture.rawValue)\(c.attentionBias ? " (q/k/v biases)" : "")"])
         t.add(["parameters", Self.millions(m.parameterCount)])
         t.add(["layers", "\(c.numLayers) x (hidden \(c.hiddenSize), heads \(c.numHeads), kv heads \(c.numKVHeads), head dim \(c.headDim), ffn \(c.intermediateSize))"])
@@ -61,6 +61,12 @@ struct ModelInfo: ShellCommand {
     static func summary(_ m: ChatModel) -> String {
         "\(m.config.architecture.rawValue), \(millions(m.parameterCount)) parameters, \(m.config.numLayers) layers, "
             + "vocab \(m.tokenizer.vocabSize), template \(m.template.name)"
+    }
+
+    /// Paths under the working directory are shown relative to it, so transcripts read the same on any machine.
+    static func displayPath(_ p: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
     }
 
     static func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
