@@ -27,13 +27,20 @@ test: setup
 	$(SWIFT_RELEASE) --build-tests
 	swift test -c release --skip-build --disable-swift-testing
 
+# sft's figures, then the peer's (HF transformers + PEFT; PEER=0 skips it), one table side by side.
 bench: setup
-	$(SWIFT_RELEASE) --product sft-bench
-	$(BIN)/sft-bench
+	$(SWIFT_RELEASE)
+	scripts/bench
 
 # Regenerates the committed reference fixtures; needs torch/transformers/peft (pip), never run by CI.
 fixtures:
-	python3 scripts/make-fixtures.py
+	python3 scripts/make-runtime-fixtures.py --model $(SFT_MODEL)
+	python3 scripts/make-model-fixtures.py
+	python3 scripts/make-peft-fixture.py
+	python3 scripts/make-tokenizer-fixtures.py
+	python3 scripts/make-formats-fixture.py
+	python3 scripts/make-gguf-quant-fixture.py
+	python3 scripts/make-data-fixtures.py && python3 scripts/make-sample-data.py && python3 scripts/make-sample-xlsx.py
 
 clean:
 	rm -rf .build

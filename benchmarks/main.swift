@@ -40,7 +40,7 @@ let tokens: [Int32] = (0..<(B * T + 1)).map { _ in rng = rng &* 6364136223846793
 let input = Array(tokens[0..<(B * T)]), targets = Array(tokens[1...])
 let mask = [Float](repeating: 1, count: B * T)
 
-func train(_ label: String, lora loraConfig: LoRAConfig?) throws {
+func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
     resetPeak()
     let model = Transformer(params: randomParams(cfg))
     let opt: AdamW
@@ -72,20 +72,31 @@ func train(_ label: String, lora loraConfig: LoRAConfig?) throws {
     }
     let tps = Double(B * T * steps) / total
     print(String(format: "train %@  B%dxT%d: %.0f tok/s  peak %.2f GB", label, B, T, tps, peakRSS()))
+    print(String(format: "FIGURE train %@ tok_s=%.1f peak_gb=%.2f", key, tps, peakRSS()))
 }
 
+/// Prompt processing and greedy decode on the default model itself (as the peer does): 256 prompt tokens,
+/// then 128 new tokens, ignoring end-of-turn so every run decodes the same count.
 func inference() throws {
     resetPeak()
-    let model = Transformer(params: randomParams(cfg))
+    let model: Transformer
+    if let path = ProcessInfo.processInfo.environment["SFT_MODEL"], let m = try? ChatModel.load(path: path) {
+        model = m.transformer
+    } else {
+        FileHandle.standardError.write("  SFT_MODEL not set or not loadable: random weights of the same shape\n".data(using: .utf8)!)
+        model = Transformer(params: randomParams(cfg))
+    }
     let prompt = Array(tokens[0..<256])
     let cache = KVCache(config: cfg, capacity: 512)
-    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up
+    _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up, and build the fp16 decode weights
+    _ = try model.decodeStep(1, cache: cache)
     cache.reset()
     var t0 = now()
     var logits = try model.prefill(prompt, cache: cache)
     let pre = now() - t0
     print(String(format: "prefill 256 tokens: %.0f tok/s", 256 / pre))
-    let n = 64
+    print(String(format: "FIGURE prefill tok_s=%.1f", 256 / pre))
+    let n = 128
     t0 = now()
     for _ in 0..<n {
         var best = 0
@@ -94,6 +105,44 @@ func inference() throws {
     }
     let dec = now() - t0
     print(String(format: "decode greedy %d tokens after 256: %.1f tok/s  peak %.2f GB", n, Double(n) / dec, peakRSS()))
+    print(String(format: "FIGURE decode tok_s=%.1f", Double(n) / dec))
+}
+
+/// Issue 4's figure: load 100k short messages-JSONL chats and tokenise each with the default model's chat
+/// template (what `data load` then `data stats` does), in samples per second.
+func dataLoad() throws {
+    guard let path = ProcessInfo.processInfo.environment["SFT_MODEL"] else { return }
+    let m = try ChatModel.load(path: path)
+    let file = NSTemporaryDirectory() + "sft-bench-\(getpid()).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let parse = try benchmarkDataLoad(samples: 100_000, path: file)
+    let t0 = now()
+    let d = try DataLoader.load(file)
+    let tokens = try m.renderAll(d.conversations).reduce(0) { $0 + $1.tokens.count }
+    let secs = now() - t0
+    print(String(format: "data load+tokenise %d chats: %.0f samples/s (%d tokens; parse alone %.0f samples/s)",
+                 d.count, Double(d.count) / secs, tokens, parse.samplesPerSecond))
+    print(String(format: "FIGURE data-load samples_s=%.0f", Double(d.count) / secs))
+}
+
+/// Start-up to a ready prompt with the default model: `sft -c quit`, best of 3 (after the first run warms caches).
+func startup() {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sft").path
+    guard FileManager.default.isExecutableFile(atPath: exe) else { return }
+    var best = Double.infinity
+    for _ in 0..<4 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["-c", "quit"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let t0 = now()
+        guard (try? p.run()) != nil else { return }
+        p.waitUntilExit()
+        best = min(best, now() - t0)
+    }
+    print(String(format: "start-up to a ready prompt with the default model: %.2f s", best))
+    print(String(format: "FIGURE startup seconds=%.2f", best))
 }
 
 /// Raw OpenBLAS speed on this machine right now, so other figures can be read against it.
@@ -109,14 +158,24 @@ func micro() {
     t0 = now()
     for _ in 0..<10 { linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152) }
     print(String(format: "sgemv 49152x576: %.1f GB/s", 10 * Double(w.count * 4) / (now() - t0) / 1e9))
+    let h = HalfMatrix(w.base, rows: 49152, cols: 576)
+    t0 = now()
+    for _ in 0..<10 { halfMatVec(y.base, h, a.base, accumulate: false) }
+    print(String(format: "fp16 matvec 49152x576: %.1f GB/s (%.1f fp32-equivalent)", 10 * Double(w.count * 2) / (now() - t0) / 1e9,
+                 10 * Double(w.count * 4) / (now() - t0) / 1e9))
 }
 
 do {
     let only = args.count > 1 ? args[1] : "all"
     if only == "all" || only == "micro" { micro() }
-    if only == "all" || only == "lora" { try train("lora r8 qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
-    if only == "all" || only == "full" { try train("full", lora: nil) }
+    if only == "all" || only == "startup" { startup() }
+    if only == "all" || only == "data" { try dataLoad() }
     if only == "all" || only == "decode" { try inference() }
+    if only == "all" || only == "lora" { try train("lora r8 qkvo", key: "lora-qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
+    if only == "all" || only == "lora-all" {
+        try train("lora r8 all-linear", key: "lora-all", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases))
+    }
+    if only == "all" || only == "full" { try train("full", key: "full", lora: nil) }
 } catch {
     print("error: \(error)")
 }

@@ -144,14 +144,26 @@ def main():
         json.dump({"source": os.path.basename(source), "chat_template": tok.chat_template,
                    "chats": chats, "encode": encodes}, f, ensure_ascii=False, indent=1)
 
+    # HF tokenizers for ids: llama.cpp's qwen2 vocabulary (committed) and llama-bpe (only if fetched into cache/).
+    from transformers import AutoTokenizer
+    vocab_tok = {"qwen2": AutoTokenizer.from_pretrained(OUT, gguf_file="ggml-vocab-qwen2.gguf")}
+    llama_dir = os.path.join(ROOT, "cache", "tokenizer")
+    if os.path.exists(os.path.join(llama_dir, "ggml-vocab-llama-bpe.gguf")):
+        vocab_tok["llama3"] = AutoTokenizer.from_pretrained(llama_dir, gguf_file="ggml-vocab-llama-bpe.gguf")
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)  # as transformers renders chat templates
     templates = {}
-    for key, src, bos in [("qwen2", QWEN2_TEMPLATE, ""), ("qwen2.5", QWEN25_TEMPLATE, ""),
-                          ("llama3", LLAMA3_TEMPLATE, "<|begin_of_text|>")]:
+    for key, src, bos, vocab in [("qwen2", QWEN2_TEMPLATE, "", "qwen2"), ("qwen2.5", QWEN25_TEMPLATE, "", "qwen2"),
+                                 ("llama3", LLAMA3_TEMPLATE, "<|begin_of_text|>", "llama3")]:
         t = env.from_string(src)
-        rendered = [{"name": n, "messages": m, "add_generation_prompt": g,
-                     "text": t.render(messages=m, add_generation_prompt=g, bos_token=bos)} for n, m, g in cases()]
-        templates[key] = {"template": src, "chats": rendered}
+        rendered = []
+        for n, m, g in cases():
+            text = t.render(messages=m, add_generation_prompt=g, bos_token=bos)
+            entry = {"name": n, "messages": m, "add_generation_prompt": g, "text": text}
+            if vocab in vocab_tok:
+                entry["ids"] = vocab_tok[vocab](text, add_special_tokens=False)["input_ids"]
+            rendered.append(entry)
+        templates[key] = {"template": src, "vocab": "ggml-vocab-" + ("qwen2" if vocab == "qwen2" else "llama-bpe") + ".gguf",
+                          "chats": rendered}
     with open(os.path.join(OUT, "templates.json"), "w", encoding="utf-8") as f:
         json.dump(templates, f, ensure_ascii=False, indent=1)
     print("wrote", OUT)

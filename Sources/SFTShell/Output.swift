@@ -17,6 +17,14 @@ public final class Output {
         fflush(stdout)
     }
 
+    /// Writes text with no newline (streamed model output), flushed at once, kept in the record like `print`.
+    public func write(_ text: String) {
+        if text.isEmpty { return }
+        for i in captures.indices { captures[i] += text }
+        fputs(text, stdout)
+        fflush(stdout)
+    }
+
     /// Prints lines (a rendered table, a chart).
     public func print(lines: [String]) { for l in lines { print(l) } }
 

@@ -13,6 +13,13 @@ public struct REPL {
         let session = shell.session
         session.interactive = true
         let editor = LineEditor(historyFile: session.paths.history)
+        session.readInput = { prompt in
+            switch editor.read(prompt: prompt) {
+            case .line(let l): return l
+            case .interrupted: return ""
+            case .endOfInput: return nil
+            }
+        }
         fputs("sft: fine-tune small language models on CPU. `help` lists commands; Ctrl-D or quit exits.\n", stdout)
         while !session.quitRequested {
             LineEditor.settingsForCompletion = session.settings

@@ -13,6 +13,7 @@ public enum SFTMain {
           FILE.sft       run a notebook script, echoing each command and its output
           -c COMMANDS    run commands from the argument (separated by ';')
           --keep-going   run on after a failed command (the exit code is still 1)
+          --no-model     start without loading the default model (also SFT_NO_MODEL=1)
           --help, -h     show this help;  --version  print the version
         With no FILE and no -c, sft reads commands from stdin: the interactive shell on a terminal,
         a script otherwise. Files live in $SFT_HOME (default ~/.sft): history, sessions/, repo/.
@@ -24,6 +25,7 @@ public enum SFTMain {
         public var keepGoing = false
         public var help = false
         public var version = false
+        public var noModel = false
     }
 
     /// Parses argv (without the program name).
@@ -39,6 +41,7 @@ public enum SFTMain {
             case "--keep-going", "-k": o.keepGoing = true
             case "--help", "-h": o.help = true
             case "--version": o.version = true
+            case "--no-model": o.noModel = true
             default:
                 if a.hasPrefix("-") && a != "-" {
                     throw SFTError("unknown option '\(a)'", hint: "sft --help")
@@ -69,6 +72,7 @@ public enum SFTMain {
         setvbuf(stdout, nil, _IOLBF, 0)
         Signals.installInterruptHandler()
         let shell = Shell(session: Session())
+        if !options.noModel { DefaultModel.load(into: shell.session) }
         var runner = ScriptRunner(shell: shell, keepGoing: options.keepGoing)
         if let commands = options.commands {
             return runner.run([commands])

@@ -19,7 +19,15 @@ public struct ScriptRunner {
     /// while waiting for input).
     public mutating func run<S: Sequence>(_ lines: S) -> Int32 where S.Element == String {
         var failed = false
-        for raw in lines {
+        // `chat` in a script reads the script's next lines as its input, echoed after its own prompt.
+        let source = LineSource(lines.makeIterator())
+        let out = shell.session.out
+        shell.session.readInput = { prompt in
+            guard let l = source.next() else { return nil }
+            out.print(prompt + l)
+            return l
+        }
+        while let raw = source.next() {
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { shell.session.out.print(); continue }
@@ -37,6 +45,16 @@ public struct ScriptRunner {
         if Cancellation.requested { return 130 }      // Ctrl-C while reading stdin ended the input
         return failed ? 1 : 0
     }
+}
+
+/// A shared iterator over script lines, so a command can take lines from the same script.
+final class LineSource {
+    private let nextLine: () -> String?
+    init<I: IteratorProtocol>(_ iterator: I) where I.Element == String {
+        var it = iterator
+        nextLine = { it.next() }
+    }
+    func next() -> String? { nextLine() }
 }
 
 /// Lines of stdin, read lazily (so `sft` in a pipe runs each command as it arrives).

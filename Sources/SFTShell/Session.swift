@@ -8,7 +8,7 @@ public final class Session {
     // MARK: settings and randomness
     public var settings = Settings()
     /// The one random generator (shuffling, dropout, init, sampling); reseeded whenever `seed` is set.
-    public var rng: SeededGenerator
+    public var rng: RNG
 
     // MARK: loaded things (the lead adds typed fields here)
     /// The active model: `ask`, `chat`, `tokens`, token views of data and training all use it.
@@ -16,9 +16,14 @@ public final class Session {
     /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
     /// nil until the first `lora add` or `train`. Owned by the training commands.
     public var trainer: Trainer?
-    /// Loaded datasets by name; `datasetOrder` keeps the load order.
+    /// Datasets by name (`data load`, `data split` ...); `datasetNames` keeps them in load order.
     public var datasets: [String: Dataset] = [:]
-    public var datasetOrder: [String] = []
+    public var datasetNames: [String] = []
+    /// From the active model (nil without one): its chat template (tokens + loss mask), the text of one token
+    /// id, and its context length. `data show --tokens`, `data stats` and length checks use them.
+    public var chatRenderer: ((Conversation) throws -> RenderedChat)? { model.map { m in { try m.render($0) } } }
+    public var tokenDecoder: ((Int32) -> String)? { model.map { m in { m.tokenizer.piece($0) } } }
+    public var contextLength: Int? { model?.config.maxPositions }
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []
 
@@ -32,6 +37,9 @@ public final class Session {
     public var interactive = false
     /// How many `run FILE` scripts are running inside each other (guards against a script running itself).
     public var runDepth = 0
+    /// Reads one more line of input for a command that converses (`chat`): the line editor in the REPL, the
+    /// next script line in a script. nil at end of input. Set by whoever feeds the shell.
+    public var readInput: ((_ prompt: String) -> String?)?
     /// Set by `quit`; the loop stops after the command.
     public var quitRequested = false
 
@@ -43,29 +51,21 @@ public final class Session {
 
     public init(paths: SFTPaths = SFTPaths()) {
         self.paths = paths
-        rng = SeededGenerator(seed: UInt64(Settings().int("seed")))
+        rng = RNG(seed: UInt64(Settings().int("seed")))
     }
 
     /// Changes a setting with validation; `seed` also reseeds the generator.
     @discardableResult
     public func set(_ name: String, _ text: String) throws -> SettingValue {
         let v = try settings.set(name, text)
-        if name == "seed" { rng = SeededGenerator(seed: UInt64(settings.int("seed"))) }
+        if name == "seed" { rng = RNG(seed: UInt64(settings.int("seed"))) }
         return v
     }
 
-    func appendRecord(_ entry: RecordEntry) { record.append(entry) }
-}
-
-/// SplitMix64: small, fast, and the same sequence on every machine for a seed.
-public struct SeededGenerator: RandomNumberGenerator {
-    public private(set) var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
+    /// Makes `m` the active model. Anything trained on the previous model no longer applies to it.
+    public func setModel(_ m: ChatModel) {
+        model = m
     }
+
+    func appendRecord(_ entry: RecordEntry) { record.append(entry) }
 }

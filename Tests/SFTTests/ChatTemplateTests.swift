@@ -16,7 +16,7 @@ final class ChatTemplateTests: XCTestCase {
     }
     struct SmolFixture: Decodable { var chat_template: String; var chats: [Chat]; var encode: [Enc] }
     struct Enc: Decodable { var text: String; var ids: [Int32] }
-    struct TemplateFixture: Decodable { var template: String; var chats: [Chat] }
+    struct TemplateFixture: Decodable { var template: String; var vocab: String; var chats: [Chat] }
 
     static func json<T: Decodable>(_ name: String) throws -> T {
         let data = try Data(contentsOf: URL(fileURLWithPath: TokenizerTestPaths.fixtures + "/" + name))
@@ -42,6 +42,19 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(kind.stopTokens(tokenizer: tok), [2, 0])
     }
 
+    /// The HF copy of the default model (cache/hf/SmolLM2-135M-Instruct, written by the formats fixtures) when present.
+    func testSmolLM2TokenizerJSONMatchesHF() throws {
+        let path = TokenizerTestPaths.packageRoot + "/cache/hf/SmolLM2-135M-Instruct/tokenizer.json"
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("no \(path)") }
+        let tok = try BPETokenizer.fromTokenizerJSON(path: path)
+        let fx: SmolFixture = try Self.json("smollm2-chat.json")
+        XCTAssertEqual(tok.vocabSize, 49152)
+        for e in fx.encode { XCTAssertEqual(tok.encode(e.text), e.ids, e.text.debugDescription) }
+        for c in fx.chats {
+            XCTAssertEqual(try ChatTemplateKind.smolLM2.render(c.typed, addGenerationPrompt: c.add_generation_prompt, tokenizer: tok).tokens, c.ids, c.name)
+        }
+    }
+
     func testOfficialTemplatesTextAndDetection() throws {
         let fx: [String: TemplateFixture] = try Self.json("templates.json")
         let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3]
@@ -52,6 +65,16 @@ final class ChatTemplateTests: XCTestCase {
             XCTAssertEqual(kind.name, key)
             for c in f.chats {
                 XCTAssertEqual(kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, "\(key) \(c.name)")
+            }
+            // Ids against HF's tokenizer of the same llama.cpp vocabulary (llama-bpe only when fetched into cache/).
+            let vocab = [TokenizerTestPaths.fixtures, TokenizerTestPaths.packageRoot + "/cache/tokenizer"]
+                .map { $0 + "/" + f.vocab }.first { FileManager.default.fileExists(atPath: $0) }
+            guard let vocab else { continue }
+            let (tok, _) = try TokenizerTestPaths.load(vocab)
+            for c in f.chats {
+                guard let ids = c.ids else { continue }
+                let r = try kind.render(c.typed, addGenerationPrompt: c.add_generation_prompt, tokenizer: tok)
+                XCTAssertEqual(r.tokens, ids, "\(key) \(c.name)")
             }
         }
     }

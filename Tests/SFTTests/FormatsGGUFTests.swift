@@ -189,6 +189,7 @@ final class FormatsGGUFTests: XCTestCase {
         assertSFTError(try openGGUF(header(version: 1)), contains: "unsupported GGUF version 1")
         assertSFTError(try openGGUF(header(version: 4)), contains: "version 4")
         assertSFTError(try openGGUF([]), contains: "truncated")
+        assertSFTError(try openGGUF(header(version: UInt32(3).byteSwapped)), contains: "big-endian")
         assertSFTError(try openGGUF(header(tensors: 1 << 50)), contains: "tensor count")
         assertSFTError(try openGGUF(header(kvs: UInt64.max)), contains: "metadata count")
         // Huge string length in a key and in a value.

@@ -23,7 +23,7 @@ enum FormatsPaths {
     /// The HF directory saved by scripts/make-formats-fixture.py; skips when absent (CI has no torch).
     static func hfModel() throws -> String {
         let env = ProcessInfo.processInfo.environment["SFT_HF_MODEL"]
-        let candidates = [env, root + "/cache/hf/SmolLM2-135M-Instruct", "/work/main/cache/hf/SmolLM2-135M-Instruct"].compactMap { $0 }
+        let candidates = [env, root + "/cache/hf/SmolLM2-135M-Instruct"].compactMap { $0 }
         for c in candidates where FileManager.default.fileExists(atPath: c + "/model.safetensors") { return c }
         throw XCTSkip("HF model dir not found (set SFT_HF_MODEL or run scripts/make-formats-fixture.py)")
     }

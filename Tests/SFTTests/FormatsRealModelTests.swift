@@ -23,6 +23,7 @@ final class FormatsRealModelTests: XCTestCase {
         XCTAssertEqual(g.int("tokenizer.ggml.padding_token_id"), 2)
         XCTAssertEqual(g.bool("tokenizer.ggml.add_bos_token"), false)
         XCTAssertTrue(g.string("tokenizer.chat_template")?.hasPrefix("{% for message in messages %}") ?? false)
+        XCTAssertEqual(g.tokenizerMetadata.map(\.0).first, "tokenizer.ggml.add_space_prefix")
         XCTAssertEqual(g.tensors.count, 272)
         let emb = try XCTUnwrap(g.tensors["token_embd.weight"])
         XCTAssertEqual(emb.type, .q8_0)

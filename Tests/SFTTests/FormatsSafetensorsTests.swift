@@ -63,6 +63,8 @@ final class FormatsSafetensorsTests: XCTestCase {
         assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#, data: 16)), contains: "'a'", "shape")
         assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[1099511627775,1099511627775],"data_offsets":[0,8]}}"#, data: 16)), contains: "overflow")
         assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#, data: 16)), contains: "data_offsets")
+        assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,1e300]}}"#, data: 16)), contains: "data_offsets")
+        assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: 16)), contains: "shape")
         assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[2]}}"#, data: 16)), contains: "'a'", "data_offsets")
         assertSFTError(try open(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 16)), contains: "overlap")
     }

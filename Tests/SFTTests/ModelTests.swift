@@ -86,4 +86,29 @@ final class ModelTests: XCTestCase {
             }
         }
     }
+
+    func testHalfPrecisionDecodeStaysCloseToFP32() throws {
+        let cfg = ModelConfig(architecture: .llama, vocabSize: 96, hiddenSize: 64, intermediateSize: 96, numLayers: 2,
+                              numHeads: 4, numKVHeads: 2, maxPositions: 32, ropeTheta: 10000, rmsNormEps: 1e-5, tiedEmbeddings: true)
+        let p = ParameterTensors(config: cfg)
+        var rng = TestRNG(77)
+        for (n, v) in p.named { v.copy(from: n.hasSuffix("norm") ? rng.array(v.count, scale: 0.2).map { $0 + 1 } : rng.array(v.count, scale: 0.3)) }
+        let model = Transformer(params: p)
+        let prompt: [Int32] = [3, 17, 40, 8, 91]
+        var outs: [[Float]] = []
+        for half in [false, true] {
+            model.halfPrecisionDecode = half
+            let cache = KVCache(config: cfg, capacity: 16)
+            var logits = try model.prefill(prompt, cache: cache)
+            var all: [Float] = []
+            for t in 0..<6 {
+                logits = try model.decodeStep(Int32((t * 29) % 96), cache: cache)
+                all += logits
+            }
+            outs.append(all)
+        }
+        let scale = outs[0].map(abs).max()!
+        XCTAssertLessThan(maxAbsDiff(outs[0], outs[1]), 5e-3 * scale)
+        XCTAssertGreaterThan(maxAbsDiff(outs[0], outs[1]), 0, "fp16 path was not taken")
+    }
 }

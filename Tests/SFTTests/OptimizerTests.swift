@@ -30,12 +30,28 @@ final class OptimizerTests: XCTestCase {
         let rep = opt.step(params: p.base, grads: g.base, lr: 1e-3)
         XCTAssertEqual(rep.gradNorm, 10, accuracy: 1e-5)
         XCTAssertTrue(rep.clipped)
-        XCTAssertEqual(g.base[0], 0.1, accuracy: 1e-6)
+        // Clipped gradient 0.1 each: first Adam step moves every weight by lr (m/sqrt(v) = 1).
+        XCTAssertEqual(p.base[0], -1e-3, accuracy: 1e-6)
         let before = Array(p.pointer)
         g.base[7] = .nan
         let bad = opt.step(params: p.base, grads: g.base, lr: 1e-3)
         XCTAssertTrue(bad.skipped)
         XCTAssertEqual(bad.step, 1)
         XCTAssertEqual(Array(p.pointer), before)
+    }
+
+    func testNoDecayRanges() {
+        let n = 64
+        let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+        for i in 0..<n { p.base[i] = 1 }
+        let opt = AdamW(count: n, config: AdamWConfig(weightDecay: 0.5, maxGradNorm: nil))
+        opt.noDecay = [16..<32]
+        opt.step(params: p.base, grads: g.base, lr: 0.1)
+        XCTAssertEqual(p.base[0], 0.95, accuracy: 1e-6)
+        XCTAssertEqual(p.base[20], 1)
+        XCTAssertEqual(p.base[40], 0.95, accuracy: 1e-6)
+        let cfg = ModelConfig(architecture: .qwen2, vocabSize: 8, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2,
+                              numKVHeads: 1, maxPositions: 8, ropeTheta: 1e4, rmsNormEps: 1e-6, tiedEmbeddings: true)
+        XCTAssertEqual(ParameterTensors(config: cfg).noDecayRanges.map(\.count), [4, 4, 2, 2, 4, 4])
     }
 }

@@ -97,10 +97,12 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(s.pieces.joined().contains("Hello"), true)
     }
 
-    func testThroughput() throws {
+    /// The benchmark's own bookkeeping (its speed is a `make bench` figure, not a test): every chat is
+    /// rendered and counted.
+    func testBenchmarkCountsEveryChat() throws {
         let (tok, _) = try TokenizerTestPaths.smolLM2()
-        let r = try TokenizerBenchmark.run(tokenizer: tok, template: .smolLM2, samples: 100_000)
-        print("tokenizer benchmark: \(Int(r.samplesPerSecond)) chats/s, \(Int(r.tokensPerSecond)) tokens/s")
-        XCTAssertGreaterThan(r.samplesPerSecond, 50_000)
+        let r = try TokenizerBenchmark.run(tokenizer: tok, template: .smolLM2, samples: 1_000)
+        XCTAssertEqual(r.samples, 1_000)
+        XCTAssertGreaterThan(r.tokens, 1_000 * 10)
     }
 }

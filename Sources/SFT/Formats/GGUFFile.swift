@@ -40,6 +40,9 @@ public final class GGUFFile: @unchecked Sendable {
                       "expected a .gguf model file")
         }
         version = try r.read(UInt32.self, "version")
+        if version.byteSwapped == 2 || version.byteSwapped == 3 {
+            throw bad("big-endian GGUF (version \(version.byteSwapped)) is not supported", "use the little-endian file of this model")
+        }
         if version != 2 && version != 3 {
             throw bad("unsupported GGUF version \(version) (sft reads versions 2 and 3)",
                       "re-convert the model with a current llama.cpp convert script")
@@ -240,6 +243,11 @@ public final class GGUFFile: @unchecked Sendable {
     private func missing(_ key: String, _ kind: String) -> SFTError {
         SFTError(metadata[key] == nil ? "GGUF metadata '\(key)' is missing" : "GGUF metadata '\(key)' is not \(kind)",
                  hint: "the file was not converted with a llama.cpp-compatible script", file: path)
+    }
+
+    /// Every `tokenizer.*` key in file order, e.g. to copy the tokenizer into an exported GGUF.
+    public var tokenizerMetadata: [(String, GGUFValue)] {
+        metadataKeys.filter { $0.hasPrefix("tokenizer.") }.map { ($0, metadata[$0]!) }
     }
 
     /// The raw bytes of one tensor inside the mapping.

@@ -38,7 +38,6 @@ public indirect enum GGUFValue: Equatable, Sendable {
         case .int32(let v): return Int(v)
         case .uint64(let v): return Int(exactly: v)
         case .int64(let v): return Int(v)
-        case .bool(let v): return v ? 1 : 0
         default: return nil
         }
     }

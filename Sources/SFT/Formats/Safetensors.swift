@@ -18,6 +18,12 @@ public struct SafetensorsTensorInfo: Equatable, Sendable {
     public var elementCount: Int { shape.reduce(1, *) }
 }
 
+/// A JSON number that is exactly an integer (no fractions, no out-of-range doubles).
+func exactInt(_ v: Any) -> Int? {
+    guard let n = v as? NSNumber, let d = Optional(n.doubleValue), d.rounded() == d, abs(d) < 9e15 else { return nil }
+    return Int(d)
+}
+
 public final class SafetensorsFile: @unchecked Sendable {
     public let path: String
     public let file: MappedFile
@@ -58,12 +64,12 @@ public final class SafetensorsFile: @unchecked Sendable {
             var shape: [Int] = []
             var count = 1
             for s in shapeAny {
-                guard let d = (s as? NSNumber)?.intValue, d >= 0, d < 1 << 40 else { throw bad("tensor '\(name)': bad shape \(shapeAny)") }
+                guard let d = exactInt(s), d >= 0, d < 1 << 40 else { throw bad("tensor '\(name)': bad shape \(shapeAny)") }
                 let (p, o) = count.multipliedReportingOverflow(by: d)
                 if o || p > 1 << 40 { throw bad("tensor '\(name)': shape \(shapeAny) overflows") }
                 shape.append(d); count = p
             }
-            guard let b = (offs[0] as? NSNumber)?.intValue, let e = (offs[1] as? NSNumber)?.intValue, b >= 0, e >= b else {
+            guard let b = exactInt(offs[0]), let e = exactInt(offs[1]), b >= 0, e >= b else {
                 throw bad("tensor '\(name)': bad data_offsets \(offs)")
             }
             if e > dataSize { throw bad("tensor '\(name)': data_offsets [\(b), \(e)] run past the end of the data (\(dataSize) bytes); the file is truncated") }

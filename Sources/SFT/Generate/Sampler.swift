@@ -52,10 +52,11 @@ public enum Sampler {
     public static func distribution(logits input: [Float], seen: [Int32], config c: SamplerConfig) -> [(id: Int32, p: Float)] {
         var logits = input
         applyRepetitionPenalty(&logits, seen: seen, penalty: c.repetitionPenalty)
-        if c.temperature <= 0 { return [(argmax(logits), 1)] }
+        if c.temperature <= 0 || logits.count < 2 { return logits.isEmpty ? [] : [(argmax(logits), Float(1))] }
         let invT = 1 / c.temperature
         var maxL = -Float.infinity
         for l in logits where l > maxL { maxL = l }
+        guard maxL.isFinite else { return [(argmax(logits), 1)] }
         let floor = maxL * invT - 40
         var cand: [(id: Int32, l: Float)] = []
         for (i, l) in logits.enumerated() where l * invT >= floor { cand.append((Int32(i), l * invT)) }
@@ -92,8 +93,9 @@ public enum Sampler {
 
     /// Draws the next id. Greedy does not consume randomness; otherwise exactly one RNG draw.
     public static func sample(logits: [Float], seen: [Int32], config: SamplerConfig, rng: inout RNG) -> Int32 {
+        precondition(!logits.isEmpty, "sampling from empty logits")
         let d = distribution(logits: logits, seen: seen, config: config)
-        if d.count == 1 && config.temperature <= 0 { return d[0].id }
+        if config.temperature <= 0 { return d[0].id }
         let u = Float(rng.nextDouble())
         var cum: Float = 0
         for (id, p) in d {

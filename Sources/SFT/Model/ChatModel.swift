@@ -90,6 +90,24 @@ public final class ChatModel: @unchecked Sendable {
         try template.render(c.messages, addGenerationPrompt: false, tokenizer: tokenizer)
     }
 
+    /// Renders many conversations on every core (the tokenizer is thread-safe). Order is kept; the first
+    /// error (in sample order) is thrown.
+    public func renderAll(_ cs: [Conversation]) throws -> [RenderedChat] {
+        var out = [RenderedChat?](repeating: nil, count: cs.count)
+        var errors = [Error?](repeating: nil, count: cs.count)
+        out.withUnsafeMutableBufferPointer { o in
+            errors.withUnsafeMutableBufferPointer { e in
+                Parallel.rows(cs.count, minPerChunk: 256) { range in
+                    for i in range {
+                        do { o[i] = try render(cs[i]) } catch { e[i] = error }
+                    }
+                }
+            }
+        }
+        if let e = errors.first(where: { $0 != nil }) { throw e! }
+        return out.map { $0! }
+    }
+
     /// The prompt for generation: messages then the assistant header.
     public func prompt(_ messages: [Message]) throws -> [Int32] {
         try template.render(messages, addGenerationPrompt: true, tokenizer: tokenizer).tokens

@@ -47,6 +47,14 @@ public struct ParameterTensors: @unchecked Sendable {
 
     public var count: Int { storage.count }
 
+    /// Offsets (in `storage`) of the norm weights and biases, which HF's Trainer leaves out of weight decay.
+    public var noDecayRanges: [Range<Int>] {
+        named.filter { $0.0.hasSuffix("norm") || $0.0.hasPrefix("b") }.map { name, v in
+            let o = v.ptr - storage.base
+            return o..<(o + v.count)
+        }
+    }
+
     private static func carve(_ c: ModelConfig, _ k: inout Carver)
         -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?) {
         let (V, C, L, Q, KV, FF) = (c.vocabSize, c.hiddenSize, c.numLayers, c.qDim, c.kvDim, c.intermediateSize)

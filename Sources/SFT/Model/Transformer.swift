@@ -39,6 +39,14 @@ public final class Transformer: @unchecked Sendable {
         acts = nil
     }
 
+    /// What an optimizer updates: the LoRA buffers when adapters are attached, else the full parameters
+    /// (nil before enableFullGradients). Use with AdamW(count: params.count).step(params:grads:lr:).
+    public var trainable: (params: FloatBuffer, grads: FloatBuffer)? {
+        if let lora { return (lora.params, lora.grads) }
+        if let grads { return (params.storage, grads.storage) }
+        return nil
+    }
+
     /// Drops the fp16 decode copies; call after changing `params` other than through training (e.g. LoRA merge).
     public func invalidateDecodeWeights() { decodeWeights = nil }
 
@@ -134,20 +142,20 @@ public final class Transformer: @unchecked Sendable {
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr
             // forward: resid[l+1] = resid2 + h @ Wdown^T  (dres carries on as d resid2)
             swigluForward(a.h.ptr, gate, up, n: N * FF)
-            a.dh.buffer.update(repeating: 0)
-            linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc, n: N, inF: FF, outF: C)
+            linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc,
+                                n: N, inF: FF, outF: C, overwriteDx: true)
             // forward: h = swiglu(gate, up)
             a.dgate.buffer.update(repeating: 0); a.dup.buffer.update(repeating: 0)
             swigluBackward(a.dgate.ptr, a.dup.ptr, a.dh.ptr, gate, up, n: N * FF)
             // forward: gate = ln2 @ Wgate^T;  up = ln2 @ Wup^T
-            a.dln.buffer.update(repeating: 0)
-            linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc, n: N, inF: C, outF: FF)
+            linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc,
+                                n: N, inF: C, outF: FF, overwriteDx: true)
             linearLayerBackward(dln, g?.wUp.slice(l).ptr, nil, a.dup.ptr, ln2, p.wUp.slice(l).ptr, adapter(.up, l, a), sc, n: N, inF: C, outF: FF)
             // forward: ln2 = rmsnorm(resid2, mlpNorm)
             rmsnormBackward(dres, g?.mlpNorm.slice(l).ptr, dln, r2, p.mlpNorm.slice(l).ptr, a.ln2Rstd.slice(l).ptr, n: N, C: C)
             // forward: resid2 = x + att @ Wo^T  (dres carries on as d x)
-            a.dattOut.buffer.update(repeating: 0)
-            linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc, n: N, inF: Q, outF: C)
+            linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc,
+                                n: N, inF: Q, outF: C, overwriteDx: true)
             // forward: att = attention(q, k, v)  (probabilities recomputed, not stored per layer)
             attentionForward(nil, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
             a.dq.buffer.update(repeating: 0); a.dk.buffer.update(repeating: 0); a.dv.buffer.update(repeating: 0)
@@ -157,8 +165,8 @@ public final class Transformer: @unchecked Sendable {
             ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads)
             ropeBackward(a.dk.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads)
             // forward: q = ln1 @ Wq^T + bq;  k = ...;  v = ...
-            a.dln.buffer.update(repeating: 0)
-            linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q)
+            linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
+                                n: N, inF: C, outF: Q, overwriteDx: true)
             linearLayerBackward(dln, g?.wk.slice(l).ptr, g?.bk?.slice(l).ptr, a.dk.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV)
             linearLayerBackward(dln, g?.wv.slice(l).ptr, g?.bv?.slice(l).ptr, a.dv.ptr, ln1, p.wv.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV)
             // forward: ln1 = rmsnorm(x, attnNorm)

@@ -43,9 +43,11 @@ func linearLayerForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
 /// dx (N, in) +=, dW (out, in) +=, db (out) +=, adapter grads += from dy (N, out).
 func linearLayerBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>?, _ db: UnsafeMutablePointer<Float>?,
                          _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                         _ adapter: AdapterRef?, _ scratch: LinearScratch, n: Int, inF: Int, outF: Int) {
+                         _ adapter: AdapterRef?, _ scratch: LinearScratch, n: Int, inF: Int, outF: Int,
+                         overwriteDx: Bool = false) {
     // forward: y = x @ W^T + b   ->  dx += dy @ W,  dW += dy^T @ x,  db += sum_rows dy
-    gemm(.none, .none, m: n, n: inF, k: outF, a: dy, lda: outF, b: w, ldb: inF, beta: 1, c: dx, ldc: inF)
+    // (overwriteDx: dx = dy @ W, saving the caller a zero fill of a scratch it owns)
+    gemm(.none, .none, m: n, n: inF, k: outF, a: dy, lda: outF, b: w, ldb: inF, beta: overwriteDx ? 0 : 1, c: dx, ldc: inF)
     if let dw { gemm(.transposed, .none, m: outF, n: inF, k: n, a: dy, lda: outF, b: x, ldb: inF, beta: 1, c: dw, ldc: inF) }
     if let db { for i in 0..<n { vaxpy(db, 1, dy + i * outF, outF) } }
     guard let ad = adapter else { return }

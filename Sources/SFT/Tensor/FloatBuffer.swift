@@ -3,20 +3,35 @@
 // are each one FloatBuffer carved into named Views (llm.c's ParameterTensors), so zeroing gradients is one
 // fill and AdamW is one loop over a flat range.
 
+import Glibc
+
 public final class FloatBuffer: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Float>
     public let count: Int
+    private let mappedBytes: Int     // > 0 when the memory came from mmap
 
-    /// Zero-filled buffer of `count` floats.
+    /// Zero-filled buffer of `count` floats. Large buffers come from anonymous mmap: page-aligned and zeroed
+    /// lazily by the kernel, so loading a model touches each page once (while dequantizing into it) instead of
+    /// zeroing 500 MB first (0.8 s of start-up).
     public init(count: Int) {
         precondition(count >= 0, "negative buffer size")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        base.initialize(repeating: 0, count: max(count, 1))
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= 1 << 20, let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           p != MAP_FAILED {
+            mappedBytes = bytes
+            base = p.bindMemory(to: Float.self, capacity: max(count, 1))
+        } else {
+            mappedBytes = 0
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+            base.initialize(repeating: 0, count: max(count, 1))
+        }
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit {
+        if mappedBytes > 0 { munmap(UnsafeMutableRawPointer(base), mappedBytes) } else { UnsafeMutableRawPointer(base).deallocate() }
+    }
 
     public func zero() { base.update(repeating: 0, count: count) }
 

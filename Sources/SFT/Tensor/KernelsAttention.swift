@@ -10,6 +10,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: Unsaf
                              B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int) {
     let Q = NH * HS, KV = NKV * HS, group = NH / NKV
     let scale = 1 / Float(HS).squareRoot()
+    if Tq == 1, let out { attentionOneQuery(out, probs, q, k, v, B: B, Tk: Tk, NH: NH, NKV: NKV, HS: HS); return }
     for b in 0..<B {
         for h in 0..<NH {
             let g = h / group
@@ -22,6 +23,26 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: Unsaf
             // out_h (Tq, HS) = P @ v_g
             guard let out else { continue }
             gemm(.none, .none, m: Tq, n: HS, k: Tk, a: P, lda: Tk, b: vg, ldb: KV, c: out + b * Tq * Q + h * HS, ldc: Q)
+        }
+    }
+}
+
+/// Decoding (one query per sequence): heads in parallel with SIMD dot products, no BLAS calls (each would
+/// cost more in thread wake-ups than the work). Same numbers as the gemm path up to summation order.
+func attentionOneQuery(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
+                       _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+                       B: Int, Tk: Int, NH: Int, NKV: Int, HS: Int) {
+    let Q = NH * HS, KV = NKV * HS, group = NH / NKV
+    let scale = 1 / Float(HS).squareRoot()
+    Parallel.rows(B * NH) { r in
+        for bh in r {
+            let b = bh / NH, h = bh % NH, g = h / group
+            let qh = q + b * Q + h * HS, P = probs + bh * Tk, oh = out + b * Q + h * HS
+            let kg = k + b * Tk * KV + g * HS, vg = v + b * Tk * KV + g * HS
+            for j in 0..<Tk { P[j] = vdot(qh, kg + j * KV, HS) * scale }
+            softmaxInPlace(P, Tk)
+            oh.update(repeating: 0, count: HS)
+            for j in 0..<Tk { vaxpy(oh, P[j], vg + j * KV, HS) }
         }
     }
 }

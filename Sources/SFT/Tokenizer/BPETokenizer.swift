@@ -29,8 +29,13 @@ public final class BPETokenizer: @unchecked Sendable {
     let byteIds: [Int32]
     /// Special tokens grouped by first byte, longest first: (bytes, id, matchedWithoutParseSpecial).
     let specialsByFirstByte: [[([UInt8], Int32, Bool)]]
+    /// Whether any special token starts with this byte.
+    let startsSpecial: [Bool]
     let tokenIndex: [String: Int32]
-    private let cache = Mutex<[[UInt8]: [Int32]]>([:])
+    /// Byte length of each token.
+    let lengthOf: [Int32]
+    struct CacheEntry { var bytes: [UInt8]; var ids: [Int32] }
+    private let cache = Mutex<[UInt64: CacheEntry]>([:])
 
     /// - tokens: vocabulary in byte-level form ("Ġthe"), as GGUF `tokenizer.ggml.tokens` / tokenizer.json vocab.
     /// - merges: pairs in rank order.
@@ -92,10 +97,12 @@ public final class BPETokenizer: @unchecked Sendable {
         self.eosId = eosId
         self.ignoreMerges = ignoreMerges ?? preTokenizer.ignoresMerges
         self.bytesOf = bytesOf
+        self.lengthOf = bytesOf.map { Int32($0.count) }
         self.idOfBytes = idOfBytes
         self.mergeRanks = ranks
         self.byteIds = byteIds
         self.specialsByFirstByte = specials
+        self.startsSpecial = specials.map { !$0.isEmpty }
         self.tokenIndex = index
     }
 
@@ -149,65 +156,91 @@ public final class BPETokenizer: @unchecked Sendable {
         return (ids, starts)
     }
 
-    func encode(_ text: String, parseSpecial: Bool, ids: inout [Int32], starts: UnsafeMutablePointer<[Int]>?) {
-        let utf8 = Array(text.utf8)
-        ids.reserveCapacity(utf8.count / 3 + 4)
-        var segStart = 0, i = 0
-        while i < utf8.count {
-            var matched: ([UInt8], Int32)? = nil
-            for (b, id, plain) in specialsByFirstByte[Int(utf8[i])] where parseSpecial || plain {
-                if i + b.count <= utf8.count && utf8[i..<(i + b.count)].elementsEqual(b) { matched = (b, id); break }
-            }
-            if let (b, id) = matched {
-                if segStart < i { encodeSegment(utf8, segStart, i, &ids, starts) }
-                ids.append(id)
-                starts?.pointee.append(i)
-                i += b.count
-                segStart = i
-            } else {
-                i += 1
-            }
+    /// Scratch memory for one encode call, sized for the whole text: scalars, their classes, byte offsets, word ends.
+    struct Scratch {
+        let cps: UnsafeMutableBufferPointer<UInt32>, cls: UnsafeMutableBufferPointer<UInt8>
+        let offs: UnsafeMutableBufferPointer<Int>, ends: UnsafeMutableBufferPointer<Int>
+        init(_ n: Int) {
+            cps = .allocate(capacity: n + 1); cls = .allocate(capacity: n + 1)
+            offs = .allocate(capacity: n + 1); ends = .allocate(capacity: n + 1)
         }
-        if segStart < utf8.count { encodeSegment(utf8, segStart, utf8.count, &ids, starts) }
+        func free() { cps.deallocate(); cls.deallocate(); offs.deallocate(); ends.deallocate() }
+    }
+
+    func encode(_ text: String, parseSpecial: Bool, ids: inout [Int32], starts: UnsafeMutablePointer<[Int]>?) {
+        var text = text
+        text.withUTF8 { utf8 in
+            ids.reserveCapacity(ids.count + utf8.count / 3 + 4)
+            let scratch = Scratch(utf8.count)
+            defer { scratch.free() }
+            var segStart = 0, i = 0
+            while i < utf8.count {
+                var matchLen = 0, matchId: Int32 = 0
+                if startsSpecial[Int(utf8[i])] {
+                    for (b, id, plain) in specialsByFirstByte[Int(utf8[i])] where parseSpecial || plain {
+                        if i + b.count <= utf8.count && utf8[i..<(i + b.count)].elementsEqual(b) { matchLen = b.count; matchId = id; break }
+                    }
+                }
+                if matchLen > 0 {
+                    if segStart < i { encodeSegment(utf8, segStart, i, &ids, starts, scratch) }
+                    ids.append(matchId)
+                    starts?.pointee.append(i)
+                    i += matchLen
+                    segStart = i
+                } else {
+                    i += 1
+                }
+            }
+            if segStart < utf8.count { encodeSegment(utf8, segStart, utf8.count, &ids, starts, scratch) }
+        }
     }
 
     /// Pre-tokenize utf8[lo..<hi] (valid UTF-8: cuts fall on special-token boundaries) and BPE each word.
-    func encodeSegment(_ utf8: [UInt8], _ lo: Int, _ hi: Int, _ ids: inout [Int32], _ starts: UnsafeMutablePointer<[Int]>?) {
-        // Scalars and their byte offsets.
-        var cps: [UInt32] = [], offs: [Int] = []
-        cps.reserveCapacity(hi - lo); offs.reserveCapacity(hi - lo + 1)
-        var p = lo
+    func encodeSegment(_ utf8: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ ids: inout [Int32],
+                       _ starts: UnsafeMutablePointer<[Int]>?, _ s: Scratch) {
+        var n = 0, p = lo
         while p < hi {
             let b0 = UInt32(utf8[p])
-            offs.append(p)
-            if b0 < 0x80 { cps.append(b0); p += 1; continue }
-            let n = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2
-            var c = b0 & (n == 4 ? 0x07 : n == 3 ? 0x0F : 0x1F)
-            for k in 1..<n where p + k < hi { c = c << 6 | (UInt32(utf8[p + k]) & 0x3F) }
-            cps.append(c); p += n
+            s.offs[n] = p
+            if b0 < 0x80 { s.cps[n] = b0; s.cls[n] = ScalarClass.ofASCII(b0); n += 1; p += 1; continue }
+            let len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2
+            var c = b0 & (len == 4 ? 0x07 : len == 3 ? 0x0F : 0x1F)
+            for k in 1..<len where p + k < hi { c = c << 6 | (UInt32(utf8[p + k]) & 0x3F) }
+            s.cps[n] = c; s.cls[n] = ScalarClass.classify(c); n += 1; p += len
         }
-        offs.append(hi)
+        s.offs[n] = hi
+        var sink = PreTokenizer.EndSink(p: s.ends.baseAddress!, n: 0)
+        PreTokenizer.split(UnsafeBufferPointer(rebasing: s.cps[0..<n]), UnsafeBufferPointer(rebasing: s.cls[0..<n]),
+                           kind: preTokenizer, into: &sink)
         var wordStart = 0
-        for e in PreTokenizer.split(cps, kind: preTokenizer) {
-            let a = offs[wordStart], b = offs[e]
+        for w in 0..<sink.n {
+            let e = s.ends[w]
+            let a = s.offs[wordStart], b = s.offs[e]
             wordStart = e
             let before = ids.count
-            bpeWord(Array(utf8[a..<b]), &ids)
+            bpeWord(UnsafeBufferPointer(rebasing: utf8[a..<b]), &ids)
             if let starts {
                 // Token starts inside the word: running sum of token byte lengths.
                 var o = a
-                for t in before..<ids.count { starts.pointee.append(o); o += bytesOf[Int(ids[t])].count }
+                for t in before..<ids.count { starts.pointee.append(o); o += Int(lengthOf[Int(ids[t])]) }
             }
         }
     }
 
-    /// BPE one word's bytes, appending ids. Cached.
-    func bpeWord(_ word: [UInt8], _ out: inout [Int32]) {
-        if let hit = cache.withLock({ $0[word] }) { out.append(contentsOf: hit); return }
-        let result = mergeWord(word)
+    /// BPE one word's bytes, appending ids. Cached by a 64-bit FNV-1a hash, verified against the stored bytes.
+    func bpeWord(_ word: UnsafeBufferPointer<UInt8>, _ out: inout [Int32]) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in word { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hit: Bool = cache.withLock { c in
+            guard let e = c[h], e.bytes.elementsEqual(word) else { return false }
+            out.append(contentsOf: e.ids)
+            return true
+        }
+        if hit { return }
+        let result = mergeWord(Array(word))
         cache.withLock { c in
-            if c.count > 100_000 { c.removeAll(keepingCapacity: true) }
-            c[word] = result
+            if c.count > 200_000 { c.removeAll(keepingCapacity: true) }
+            if c[h] == nil { c[h] = CacheEntry(bytes: Array(word), ids: result) }
         }
         out.append(contentsOf: result)
     }

@@ -13,7 +13,7 @@ public enum PreTokenizerKind: String, Codable, Sendable, CaseIterable {
     public init(ggufPre name: String) throws {
         switch name {
         case "gpt-2", "gpt2", "phi-2", "mpt", "olmo": self = .gpt2
-        case "llama3", "llama-v3", "llama-bpe", "smaug-bpe", "falcon3": self = .llama3
+        case "llama3", "llama-v3", "llama-bpe", "falcon3": self = .llama3
         case "qwen2", "stablelm2": self = .qwen2
         case "smollm", "starcoder", "refact": self = .smollm
         default:
@@ -30,9 +30,14 @@ public enum PreTokenizerKind: String, Codable, Sendable, CaseIterable {
 @usableFromInline struct ScalarClass {
     static let letter: UInt8 = 1, number: UInt8 = 2, space: UInt8 = 4
 
-    static let ascii: [UInt8] = (0..<128).map { classify(UInt32($0)) }
+    @inline(__always) static func ofASCII(_ c: UInt32) -> UInt8 {
+        if (c | 32) >= 97 && (c | 32) <= 122 { return letter }
+        if c >= 48 && c <= 57 { return number }
+        if c == 32 || (c >= 9 && c <= 13) { return space }
+        return 0
+    }
 
-    @inline(__always) static func of(_ c: UInt32) -> UInt8 { c < 128 ? ascii[Int(c)] : classify(c) }
+    @inline(__always) static func of(_ c: UInt32) -> UInt8 { c < 128 ? ofASCII(c) : classify(c) }
 
     static func classify(_ c: UInt32) -> UInt8 {
         guard let s = Unicode.Scalar(c) else { return 0 }
@@ -50,8 +55,24 @@ public enum PreTokenizer {
     /// Word ends (exclusive scalar indices) for `cps`, in order; the last end is cps.count.
     public static func split(_ cps: [UInt32], kind: PreTokenizerKind) -> [Int] {
         let cls = cps.map(ScalarClass.of)
-        var ends: [Int] = []
-        ends.reserveCapacity(cps.count / 3 + 1)
+        var out = [Int](repeating: 0, count: cps.count)
+        let n = cps.withUnsafeBufferPointer { c in cls.withUnsafeBufferPointer { k in out.withUnsafeMutableBufferPointer { o in
+            var sink = EndSink(p: o.baseAddress!, n: 0)
+            split(c, k, kind: kind, into: &sink)
+            return sink.n
+        } } }
+        return Array(out.prefix(n))
+    }
+
+    /// Word ends written into caller-owned memory (at most one per scalar).
+    struct EndSink {
+        var p: UnsafeMutablePointer<Int>
+        var n: Int
+        @inline(__always) mutating func append(_ x: Int) { p[n] = x; n += 1 }
+    }
+
+    /// As above with precomputed classes, into caller-owned memory.
+    static func split(_ cps: UnsafeBufferPointer<UInt32>, _ cls: UnsafeBufferPointer<UInt8>, kind: PreTokenizerKind, into ends: inout EndSink) {
         switch kind {
         case .gpt2: gpt2(cps, cls, 0, cps.count, &ends)
         case .llama3: llama3(cps, cls, 0, cps.count, digitRun: 3, &ends)
@@ -65,14 +86,13 @@ public enum PreTokenizer {
             }
             if start < cps.count { gpt2(cps, cls, start, cps.count, &ends) }
         }
-        return ends
     }
 
     @inline(__always) static func lower(_ c: UInt32) -> UInt32 { (c >= 65 && c <= 90) ? c + 32 : c }
 
     /// Length of a contraction ('s 't 're 've 'm 'll 'd) at `pos`, or 0.
     @inline(__always)
-    static func contraction(_ cps: [UInt32], _ pos: Int, _ end: Int, caseInsensitive: Bool) -> Int {
+    static func contraction(_ cps: UnsafeBufferPointer<UInt32>, _ pos: Int, _ end: Int, caseInsensitive: Bool) -> Int {
         guard cps[pos] == 39, pos + 1 < end else { return 0 }
         let n = caseInsensitive ? lower(cps[pos + 1]) : cps[pos + 1]
         if n == 115 || n == 116 || n == 109 || n == 100 { return 2 } // s t m d
@@ -84,7 +104,7 @@ public enum PreTokenizer {
     }
 
     /// gpt2 regex over cps[lo..<hi]; appends word ends.
-    static func gpt2(_ cps: [UInt32], _ cls: [UInt8], _ lo: Int, _ hi: Int, _ ends: inout [Int]) {
+    static func gpt2(_ cps: UnsafeBufferPointer<UInt32>, _ cls: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ ends: inout EndSink) {
         @inline(__always) func cl(_ i: Int) -> UInt8 { i < hi ? cls[i] : 0xFF }
         let L = ScalarClass.letter, N = ScalarClass.number, S = ScalarClass.space
         var pos = lo
@@ -112,7 +132,7 @@ public enum PreTokenizer {
     }
 
     /// llama3 / qwen2 regex over cps[lo..<hi]; digitRun is 3 for \p{N}{1,3}, 1 for \p{N}.
-    static func llama3(_ cps: [UInt32], _ cls: [UInt8], _ lo: Int, _ hi: Int, digitRun: Int, _ ends: inout [Int]) {
+    static func llama3(_ cps: UnsafeBufferPointer<UInt32>, _ cls: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, digitRun: Int, _ ends: inout EndSink) {
         @inline(__always) func cl(_ i: Int) -> UInt8 { i < hi ? cls[i] : 0xFF }
         @inline(__always) func isNL(_ i: Int) -> Bool { i < hi && (cps[i] == 10 || cps[i] == 13) }
         let L = ScalarClass.letter, N = ScalarClass.number, S = ScalarClass.space

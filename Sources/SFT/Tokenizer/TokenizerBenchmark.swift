@@ -5,8 +5,12 @@ import Foundation
 public struct TokenizerBenchmarkResult: Sendable {
     public var samples: Int
     public var tokens: Int
+    /// Wall-clock seconds.
     public var seconds: Double
+    /// CPU seconds of the calling thread: the one-core figure, meaningful even when other processes share the core.
+    public var cpuSeconds: Double
     public var samplesPerSecond: Double { Double(samples) / max(seconds, 1e-9) }
+    public var samplesPerCPUSecond: Double { Double(samples) / max(cpuSeconds, 1e-9) }
     public var tokensPerSecond: Double { Double(tokens) / max(seconds, 1e-9) }
 }
 
@@ -38,9 +42,16 @@ public enum TokenizerBenchmark {
     /// Renders and tokenizes every chat with `template`; timing covers rendering + tokenization only.
     public static func run(tokenizer: BPETokenizer, template: ChatTemplateKind, samples: Int = 100_000) throws -> TokenizerBenchmarkResult {
         let chats = makeChats(samples: samples)
-        let t0 = Date()
+        let t0 = Date(), c0 = threadCPUTime()
         var tokens = 0
         for c in chats { tokens += try template.render(c, addGenerationPrompt: false, tokenizer: tokenizer).tokens.count }
-        return TokenizerBenchmarkResult(samples: samples, tokens: tokens, seconds: Date().timeIntervalSince(t0))
+        return TokenizerBenchmarkResult(samples: samples, tokens: tokens, seconds: Date().timeIntervalSince(t0),
+                                        cpuSeconds: threadCPUTime() - c0)
+    }
+
+    static func threadCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

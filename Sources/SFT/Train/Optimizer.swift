@@ -31,6 +31,9 @@ public final class AdamW: @unchecked Sendable {
     public let m: FloatBuffer
     public let v: FloatBuffer
     public private(set) var steps = 0
+    /// Index ranges that take no weight decay (HF Trainer exempts biases and norm weights:
+    /// `ParameterTensors.noDecayRanges`). Empty: decay everything, like torch.optim.AdamW on all parameters.
+    public var noDecay: [Range<Int>] = []
 
     public init(count: Int, config: AdamWConfig = AdamWConfig()) {
         self.count = count
@@ -39,48 +42,62 @@ public final class AdamW: @unchecked Sendable {
         v = FloatBuffer(count: count)
     }
 
-    /// Updates params[0..<count] from grads[0..<count] (grads are scaled in place when clipped).
+    /// Updates params[0..<count] from grads[0..<count] (the gradient buffer is left as it was).
     @discardableResult
     public func step(params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>, lr: Float) -> AdamWReport {
         let norm = Float(Self.globalNorm(grads, count))
         if !norm.isFinite { return AdamWReport(gradNorm: norm, clipped: false, skipped: true, step: steps) }
-        var clipped = false
-        if let maxNorm = config.maxGradNorm, norm > maxNorm {
-            let s = maxNorm / (norm + 1e-6)
-            clipped = true
-            Parallel.rows(count, minPerChunk: 1 << 16) { r in
-                for i in r { grads[i] *= s }
-            }
-        }
+        // Clipping is folded into the update (g * clip) instead of rewriting the gradient buffer.
+        var clip: Float = 1
+        if let maxNorm = config.maxGradNorm, norm > maxNorm { clip = maxNorm / (norm + 1e-6) }
+        let clipped = clip != 1
         steps += 1
         let c = config
         let bc1 = 1 - Float(Foundation.pow(Double(c.beta1), Double(steps)))
         let bc2 = 1 - Float(Foundation.pow(Double(c.beta2), Double(steps)))
         let stepSize = lr / bc1, invSqrtBc2 = 1 / bc2.squareRoot(), decay = 1 - lr * c.weightDecay
         let mp = m.base, vp = v.base
-        Parallel.rows(count, minPerChunk: 1 << 16) { r in
-            var i = r.lowerBound
-            let b1 = splat(c.beta1), b2 = splat(c.beta2), ob1 = splat(1 - c.beta1), ob2 = splat(1 - c.beta2)
-            let dv = splat(decay), ss = splat(stepSize), ib = splat(invSqrtBc2), ep = splat(c.eps)
-            while i + 16 <= r.upperBound {
-                let g = load16(grads + i)
-                let mi = b1 * load16(mp + i) + ob1 * g
-                let vi = b2 * load16(vp + i) + ob2 * g * g
-                store16(mi, mp + i); store16(vi, vp + i)
-                // p = p * (1 - lr*wd) - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-                let denom = sqrt16(vi) * ib + ep
-                store16(load16(params + i) * dv - ss * mi / denom, params + i)
-                i += 16
-            }
-            while i < r.upperBound {
-                let g = grads[i]
-                mp[i] = c.beta1 * mp[i] + (1 - c.beta1) * g
-                vp[i] = c.beta2 * vp[i] + (1 - c.beta2) * g * g
-                params[i] = params[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * invSqrtBc2 + c.eps)
-                i += 1
+        // Split the flat range into runs with and without weight decay.
+        var runs: [(Range<Int>, Float)] = []
+        var at = 0
+        for r in noDecay.sorted(by: { $0.lowerBound < $1.lowerBound }) where r.lowerBound >= at && r.upperBound <= count {
+            if r.lowerBound > at { runs.append((at..<r.lowerBound, decay)) }
+            runs.append((r, 1)); at = r.upperBound
+        }
+        if at < count { runs.append((at..<count, decay)) }
+        for (range, dec) in runs {
+            Parallel.rows(range.count, minPerChunk: 1 << 16) { r in
+                Self.update(params, grads, mp, vp, range.lowerBound + r.lowerBound, range.lowerBound + r.upperBound, c,
+                            clip: clip, decay: dec, stepSize: stepSize, invSqrtBc2: invSqrtBc2)
             }
         }
         return AdamWReport(gradNorm: norm, clipped: clipped, skipped: false, step: steps)
+    }
+
+    @inline(__always)
+    private static func update(_ params: UnsafeMutablePointer<Float>, _ grads: UnsafePointer<Float>, _ mp: UnsafeMutablePointer<Float>,
+                               _ vp: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int, _ c: AdamWConfig,
+                               clip: Float, decay: Float, stepSize: Float, invSqrtBc2: Float) {
+        var i = lo
+        let b1 = splat(c.beta1), b2 = splat(c.beta2), ob1 = splat(1 - c.beta1), ob2 = splat(1 - c.beta2)
+        let dv = splat(decay), ss = splat(stepSize), ib = splat(invSqrtBc2), ep = splat(c.eps), cl = splat(clip)
+        while i + 16 <= hi {
+            let g = load16(grads + i) * cl
+            let mi = b1 * load16(mp + i) + ob1 * g
+            let vi = b2 * load16(vp + i) + ob2 * g * g
+            store16(mi, mp + i); store16(vi, vp + i)
+            // p = p * (1 - lr*wd) - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+            let denom = sqrt16(vi) * ib + ep
+            store16(load16(params + i) * dv - ss * mi / denom, params + i)
+            i += 16
+        }
+        while i < hi {
+            let g = grads[i] * clip
+            mp[i] = c.beta1 * mp[i] + (1 - c.beta1) * g
+            vp[i] = c.beta2 * vp[i] + (1 - c.beta2) * g * g
+            params[i] = params[i] * decay - stepSize * mp[i] / (vp[i].squareRoot() * invSqrtBc2 + c.eps)
+            i += 1
+        }
     }
 
     /// Puts back moments and the step count saved from an AdamW of the same size (checkpoints).

@@ -19,7 +19,7 @@ struct EvalCommand: ShellCommand {
             result = try t.evaluateAndRecord()
             label = t.validName ?? "valid"
         } else {
-            guard let d = try TrainSupport.dataset(session, name, valid: true) else {
+            guard let d = try TrainSupport.validationSet(session, name, training: session.datasetNames.last) else {
                 throw SFTError("no validation set", hint: "`eval NAME` names a dataset, or `train --valid NAME` sets one for the run")
             }
             label = d.name

@@ -17,7 +17,7 @@ struct PresetCommand: ShellCommand {
         let old = TrainSupport.hyperparameters(session.settings)
         var h = old
         if name.lowercased() == "auto" {
-            guard let d = try TrainSupport.dataset(session, data) else { throw SFTError("no dataset", hint: "load one first") }
+            let d = try TrainSupport.trainingSet(session, data)
             h.epochs = Presets.autoEpochs(samples: d.count)
             session.out.print("'\(d.name)' has \(d.count) conversations")
         } else {

@@ -24,7 +24,8 @@ public enum StatusReport {
 
     /// Model lines. The lead replaces the body when the model loads at start-up.
     public static func modelLines(_ session: Session) -> [(String, String)] {
-        [("model", "none loaded")]
+        guard let m = session.model else { return [("model", "none loaded (model load default | PATH)")] }
+        return [("model", "\(m.name): \(ModelInfo.summary(m))")]
     }
 
     /// Datasets, adapters and checkpoints (placeholders until those land in Session).

@@ -14,8 +14,8 @@ struct TrainCommand: ShellCommand {
     @Argument(help: "Optimizer steps to run now.") var steps: Int?
     @Option(help: "Run this many epochs' worth of steps now.") var epochs: Int?
     @Option(name: .customLong("for"), help: "Run for a time: 90s, 10m, 1h.") var duration: String?
-    @Option(help: "Training dataset: a loaded name or a data file (default: 'train', else the last loaded).") var data: String?
-    @Option(help: "Validation dataset: a loaded name or a data file (default: 'valid' if loaded).") var valid: String?
+    @Option(help: "Training dataset: a loaded name or a data file (default: the last loaded).") var data: String?
+    @Option(help: "Validation dataset: a name or a data file (default: NAME.valid beside NAME.train, or 'valid').") var valid: String?
     @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
     @Flag(help: "Start the run over (fresh adapters or the base weights, new optimizer and schedule).") var restart = false
     @Flag(help: "End the run without training (full mode puts the base weights back).") var discard = false
@@ -66,10 +66,8 @@ struct TrainCommand: ShellCommand {
             let lora = try LoRACommand.make(session, model)
             session.out.print("added LoRA r=\(lora.config.rank) alpha=\(TrainSupport.fmt(Double(lora.config.alpha), 1)) on \(lora.config.targets.map(\.rawValue).joined(separator: ",")) (`train --full` trains every weight instead)")
         }
-        guard let trainSet = try TrainSupport.dataset(session, data) else {
-            throw SFTError("no dataset to train on", hint: "`train --data FILE`")
-        }
-        let validSet = try TrainSupport.dataset(session, valid, valid: true)
+        let trainSet = try TrainSupport.trainingSet(session, data)
+        let validSet = try TrainSupport.validationSet(session, valid, training: trainSet.name)
         let chats = try TrainSupport.render(trainSet, model)
         let validChats = try validSet.map { try TrainSupport.render($0, model) } ?? []
         var hh = h

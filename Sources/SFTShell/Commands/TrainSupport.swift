@@ -8,13 +8,6 @@ enum TrainSupport {
     /// The active model, or an error saying how to load one.
     static func model(_ session: Session) throws -> ChatModel {
         if let m = session.model { return m }
-        // Until start-up loading covers it: the model SFT_MODEL names is loaded on first use.
-        if let path = ProcessInfo.processInfo.environment["SFT_MODEL"], FileManager.default.fileExists(atPath: path) {
-            let m = try ChatModel.load(path: path)
-            session.model = m
-            session.out.note("loaded \(m.name) in \(ProgressBar.seconds(m.loadSeconds))")
-            return m
-        }
         throw SFTError("no model is loaded", hint: "`model load PATH` loads a GGUF file or an HF directory")
     }
 
@@ -40,28 +33,33 @@ enum TrainSupport {
         return h
     }
 
-    /// The dataset called `name`; a path to a data file is loaded and kept under its file name.
-    /// Without a name: `train` (or `valid` when `valid`), else the last loaded for training.
-    static func dataset(_ session: Session, _ name: String?, valid: Bool = false) throws -> Dataset? {
-        if let name {
-            if let d = session.datasets[name] { return d }
-            if FileManager.default.fileExists(atPath: name) {
-                let d = try Dataset.load(name)
-                let key = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
-                if session.datasets[key] == nil { session.datasetOrder.append(key) }
-                session.datasets[key] = d
-                session.out.print("loaded \(d.count) conversations from \(name) as '\(key)'")
-                return d
-            }
-            let known = session.datasetOrder.isEmpty ? "none is loaded" : "loaded: " + session.datasetOrder.joined(separator: ", ")
-            throw SFTError("no dataset or file '\(name)'", hint: "\(known); give a name or a data file path")
-        }
-        if valid { return session.datasets["valid"] }
-        if let d = session.datasets["train"] { return d }
-        guard let last = session.datasetOrder.last(where: { $0 != "valid" }), let d = session.datasets[last] else {
-            throw SFTError("no dataset to train on", hint: "load one (`data load FILE`), or `train --data FILE`")
+    /// The dataset called `name`; a path to a data file is loaded (and kept under its file name) when no
+    /// dataset has that name.
+    static func dataset(_ session: Session, named name: String) throws -> Dataset {
+        if let d = session.datasets[name] { return d }
+        let path = (name as NSString).expandingTildeInPath
+        guard FileManager.default.fileExists(atPath: path) else { throw session.unknownDataset(name) }
+        if let d = session.datasets.values.first(where: { $0.source == path }) { return d }
+        let d = try Dataset.load(path)
+        session.store(d)
+        session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(name)")
+        return d
+    }
+
+    /// The training set: `name`, else the last loaded dataset that is not a `.valid` split.
+    static func trainingSet(_ session: Session, _ name: String?) throws -> Dataset {
+        if let name { return try dataset(session, named: name) }
+        guard let last = session.datasetNames.last(where: { !$0.hasSuffix(".valid") }), let d = session.datasets[last] else {
+            throw SFTError("no dataset to train on", hint: "`data load FILE` loads one, or `train --data FILE`")
         }
         return d
+    }
+
+    /// The validation set: `name`, else NAME.valid beside a NAME.train training set, else one called `valid`.
+    static func validationSet(_ session: Session, _ name: String?, training: String?) throws -> Dataset? {
+        if let name { return try dataset(session, named: name) }
+        if let t = training, t.hasSuffix(".train"), let d = session.datasets[String(t.dropLast(6)) + ".valid"] { return d }
+        return session.datasets["valid"]
     }
 
     /// Every conversation rendered with the model's template: tokens and the trained mask.

@@ -1,0 +1,76 @@
+// Saving ParameterTensors back to files other tools read: an HF directory (config.json + model.safetensors,
+// transformers' names and layout) and a GGUF file in llama.cpp's layout (dims reversed, llama q/k rows
+// permuted to interleaved pairs, norms and biases F32, matrices in the chosen type). Both writes are atomic.
+// The loaders in this folder read both back to the same numbers (tests in FormatsLoaderTests).
+import Foundation
+
+extension ModelConfig {
+    /// config.json contents for transformers (LlamaForCausalLM / Qwen2ForCausalLM).
+    public var hfConfigJSON: [String: Any] {
+        var j: [String: Any] = [
+            "architectures": [architecture == .llama ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
+            "model_type": architecture.rawValue, "vocab_size": vocabSize, "hidden_size": hiddenSize,
+            "intermediate_size": intermediateSize, "num_hidden_layers": numLayers, "num_attention_heads": numHeads,
+            "num_key_value_heads": numKVHeads, "head_dim": headDim, "max_position_embeddings": maxPositions,
+            "rope_theta": Double(ropeTheta), "rms_norm_eps": Double(rmsNormEps), "tie_word_embeddings": tiedEmbeddings,
+            "hidden_act": "silu", "torch_dtype": "float32",
+        ]
+        if architecture == .llama { j["attention_bias"] = attentionBias; j["mlp_bias"] = false }
+        return j
+    }
+
+    /// GGUF metadata llama.cpp needs to run the model (no tokenizer keys).
+    public var ggufMetadata: [(String, GGUFValue)] {
+        let a = architecture.rawValue
+        var m: [(String, GGUFValue)] = [
+            ("general.architecture", .string(a)),
+            ("\(a).block_count", .uint32(UInt32(numLayers))),
+            ("\(a).context_length", .uint32(UInt32(maxPositions))),
+            ("\(a).embedding_length", .uint32(UInt32(hiddenSize))),
+            ("\(a).feed_forward_length", .uint32(UInt32(intermediateSize))),
+            ("\(a).attention.head_count", .uint32(UInt32(numHeads))),
+            ("\(a).attention.head_count_kv", .uint32(UInt32(numKVHeads))),
+            ("\(a).rope.freq_base", .float32(ropeTheta)),
+            ("\(a).attention.layer_norm_rms_epsilon", .float32(rmsNormEps)),
+            ("\(a).vocab_size", .uint32(UInt32(vocabSize))),
+            ("\(a).rope.dimension_count", .uint32(UInt32(headDim))),
+        ]
+        if headDim != hiddenSize / numHeads {
+            m += [("\(a).attention.key_length", .uint32(UInt32(headDim))), ("\(a).attention.value_length", .uint32(UInt32(headDim)))]
+        }
+        return m
+    }
+}
+
+/// Writes `directory`/config.json and `directory`/model.safetensors (creates the directory).
+public func saveHFWeights(_ params: ParameterTensors, directory: String, dtype: SafetensorsDType = .f32) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var w = SafetensorsWriter(dtype: dtype)
+    for slot in weightSlots(params) {
+        try w.add(slot.hfName, shape: slot.shape, data: UnsafeBufferPointer(slot.view.buffer))
+    }
+    try withExtendedLifetime(params) { try w.write(to: directory + "/model.safetensors") }
+    let json = try JSONSerialization.data(withJSONObject: params.config.hfConfigJSON, options: [.prettyPrinted, .sortedKeys])
+    try AtomicFile.write(json, to: directory + "/config.json")
+}
+
+/// Writes a GGUF file: `config.ggufMetadata`, then `extraMetadata` (e.g. every `tokenizer.*` key of the
+/// source GGUF), then the tensors. Matrices are stored as `type` (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1);
+/// 1-D tensors are always F32.
+public func saveGGUF(_ params: ParameterTensors, to path: String, type: GGUFTensorType = .f16,
+                     extraMetadata: [(String, GGUFValue)] = []) throws {
+    let c = params.config
+    var g = GGUFWriter()
+    for (k, v) in c.ggufMetadata + extraMetadata { g.add(k, v) }
+    for slot in weightSlots(params) {
+        var data = slot.view.toArray()
+        if c.architecture == .llama, let heads = slot.ropeHeads {
+            data.withUnsafeMutableBufferPointer {
+                permuteRoPERows($0.baseAddress!, heads: heads, headDim: c.headDim, cols: slot.shape.count == 2 ? slot.shape[1] : 1)
+            }
+        }
+        let t: GGUFTensorType = slot.shape.count == 2 ? type : .f32
+        try g.addTensor(slot.ggufName, type: t, dims: slot.shape.reversed(), floats: data)
+    }
+    try g.write(to: path)
+}

@@ -1,0 +1,59 @@
+// `chat`: a multi-turn conversation with the active model, with its own prompt. Lines starting with `/` are
+// chat commands: /system TEXT, /reset, /retry (answer the last message again), /exit. In a script, the lines
+// after `chat` are the user's turns, up to `/exit`.
+import ArgumentParser
+import Foundation
+import SFT
+
+struct ChatCommand: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat", abstract: "Talk with the active model; /system TEXT, /reset, /retry, /exit.")
+
+    @OptionGroup var sampling: SamplingOptions
+
+    mutating func run(session: Session) throws {
+        let m = try session.requireModel()
+        let (options, firstSystem) = try sampling.resolve(session)
+        guard let read = session.readInput else { throw SFTError("chat needs input lines", hint: "use ask PROMPT here") }
+        var system = firstSystem
+        var turns: [Message] = []
+        session.out.print("chatting with \(m.name)\(system.map { " (system: \($0))" } ?? ""); /exit to leave")
+        while true {
+            Cancellation.reset()
+            guard let raw = read("you> ") else { break }
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("/") {
+                let (cmd, rest) = Self.splitCommand(line)
+                switch cmd {
+                case "/exit", "/quit": return
+                case "/reset": turns = []; session.out.print("(conversation cleared)"); continue
+                case "/system":
+                    system = rest.isEmpty ? nil : rest
+                    turns = []
+                    session.out.print(system.map { "(system prompt set; conversation cleared: \($0))" } ?? "(system prompt cleared)")
+                    continue
+                case "/retry":
+                    guard turns.last?.role == .assistant else { session.out.print("(nothing to retry)"); continue }
+                    turns.removeLast()
+                default:
+                    session.out.print("(unknown chat command \(cmd): /system TEXT, /reset, /retry, /exit)")
+                    continue
+                }
+            } else {
+                turns.append(Message(.user, line))
+            }
+            let messages = (system.map { [Message(.system, $0)] } ?? []) + turns
+            session.out.write("assistant> ")
+            let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng) { session.out.write($0) }
+            session.out.print()
+            session.out.note(AskCommand.speedLine(r))
+            turns.append(Message(.assistant, r.text))
+        }
+    }
+
+    static func splitCommand(_ line: String) -> (String, String) {
+        guard let space = line.firstIndex(of: " ") else { return (line.lowercased(), "") }
+        return (line[..<space].lowercased(), line[space...].trimmingCharacters(in: .whitespaces))
+    }
+}

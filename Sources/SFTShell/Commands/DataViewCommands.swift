@@ -1,0 +1,126 @@
+// The `data` commands that look without changing anything: `data show` (a sample as a chat, or with
+// --tokens as the model's chat template token by token), `data find` and `data stats`.
+import ArgumentParser
+import Foundation
+import SFT
+
+struct DataShow: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one sample as a chat (or its tokens with --tokens).",
+        discussion: """
+            `data show NAME N` or `data show N` (the last loaded dataset); samples are numbered from 1.
+            --tokens prints the exact text the model trains on (its chat template), token by token:
+            \(DataView.tokenLegend).
+            On a terminal, trained tokens are green instead of bracketed.
+            """)
+
+    @Argument(help: ArgumentHelp("Dataset name, or the sample number for the last loaded dataset.", valueName: "name-or-n"))
+    var first: String
+
+    @Argument(help: ArgumentHelp("Sample number (1 = first).", valueName: "n"))
+    var second: String?
+
+    @Flag(help: "Show the rendered chat template with token boundaries and trained tokens (needs a model).")
+    var tokens = false
+
+    mutating func run(session: Session) throws {
+        let d: Dataset
+        let numberText: String
+        if let second {
+            d = try session.dataset(first); numberText = second
+        } else if Int(first) == nil, session.datasets[first] != nil {
+            d = try session.dataset(first); numberText = "1"
+        } else {
+            d = try session.dataset(nil); numberText = first
+        }
+        guard let n = Int(numberText) else {
+            throw SFTError("'\(numberText)' is not a sample number", hint: "data show \(d.name) 1")
+        }
+        guard n >= 1, n <= d.count else {
+            throw SFTError("\(d.name) has samples 1...\(d.count), not \(n)", hint: "data show \(d.name) \(max(1, min(n, d.count)))")
+        }
+        let c = d.conversations[n - 1]
+        let place = c.source.map { s in c.line.map { "\(s):\($0)" } ?? s } ?? "typed in the shell"
+        let header = Colour.bold("\(d.name) #\(n)") + "  (\(place))"
+        if !tokens {
+            session.out.print(header)
+            return session.out.print(lines: DataView.chat(c, width: DataView.terminalWidth(), colour: Colour.enabled))
+        }
+        guard let render = session.chatRenderer, let decode = session.tokenDecoder else {
+            throw SFTError(noModelMessage, hint: noModelHint)
+        }
+        let r = try render(c)
+        session.out.print(header)
+        session.out.print(lines: DataView.tokens(r, decode: decode, width: DataView.terminalWidth(), colour: Colour.enabled))
+        session.out.print(DataView.tokenSummary(r, contextLength: session.contextLength))
+        session.out.print(Colour.dim(Colour.enabled ? DataView.tokenLegendColour : DataView.tokenLegend))
+    }
+}
+
+struct DataFind: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "find", abstract: "Find text (case-insensitive) in every loaded dataset, or one.")
+
+    @Argument(help: "The text; quote it when it has spaces.")
+    var text: String
+
+    @Option(name: .customLong("in"), help: "Search only this dataset.")
+    var dataset: String?
+
+    @Option(help: "Show at most this many matches.")
+    var limit = 20
+
+    mutating func run(session: Session) throws {
+        let names = try dataset.map { [try session.dataset($0).name] } ?? session.datasetNames
+        if names.isEmpty { throw SFTError("no datasets loaded", hint: "data load FILE loads one") }
+        var shown = 0, total = 0, samples = 0
+        for name in names {
+            guard let d = session.datasets[name] else { continue }
+            let hits = d.find(text)
+            total += hits.count
+            samples += Set(hits.map(\.sample)).count
+            for h in hits where shown < limit {
+                shown += 1
+                session.out.print("\(name) #\(h.sample + 1) \(h.role.rawValue): \(h.snippet)")
+            }
+        }
+        if total == 0 { return session.out.print("no matches for '\(text)'") }
+        session.out.print("\(total) match\(total == 1 ? "" : "es") in \(samples) sample\(samples == 1 ? "" : "s")"
+                          + (shown < total ? " (first \(shown) shown; --limit shows more)" : ""))
+    }
+}
+
+struct DataStats: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Samples, turns, tokens (total and trained), a length histogram, the language mix.",
+        discussion: "Without a model, lengths are counted in characters (and labelled so).")
+
+    @Argument(help: "Dataset name (default: the last loaded).")
+    var name: String?
+
+    @Option(help: "Bars in the length histogram.")
+    var bins = 10
+
+    mutating func run(session: Session) throws {
+        guard (1...50).contains(bins) else { throw SFTError("--bins must be in 1...50, got \(bins)", hint: "data stats --bins 10") }
+        let d = try session.dataset(name)
+        let s = try d.stats(render: session.chatRenderer, contextLength: session.contextLength, bins: bins)
+        let o = session.out
+        o.print(Colour.bold(d.name) + ": \(s.samples) samples, \(s.turns) turns (user and assistant messages); "
+                + "\(s.withSystem) with a system prompt, \(s.multiTurn) multi-turn")
+        o.print("characters: system \(s.systemChars), user \(s.userChars), assistant \(s.assistantChars)")
+        if let tokens = s.tokens, let trained = s.trainedTokens {
+            o.print("tokens: \(tokens) total, \(trained) trained (\(DataView.percent(tokens == 0 ? 0 : Double(trained) / Double(tokens))))")
+        } else {
+            o.print("tokens: \(noModelMessage); lengths below are in characters")
+        }
+        let unit = s.lengthsInTokens ? "tokens" : "characters"
+        o.print(String(format: "length in \(unit) per sample: min %d, mean %.1f, max %d", s.minLength, s.meanLength, s.maxLength))
+        o.print(lines: DataView.histogram(s.histogram))
+        if let over = s.overContext, let share = s.overContextShare, let ctx = session.contextLength {
+            o.print("over the context of \(ctx) tokens: \(over) (\(DataView.percent(share)))")
+        }
+        o.print("language mix: \(DataView.percent(s.hanShare)) Chinese (\(s.hanChars) Han characters), "
+                + "\(DataView.percent(s.hanChars + s.latinWords == 0 ? 0 : 1 - s.hanShare)) Latin script (\(s.latinWords) words)")
+    }
+}

@@ -1,0 +1,113 @@
+// How the `data` commands draw things, as public functions of plain values so tests call them directly:
+// a conversation as a chat (role labels, text wrapped by display width), a rendered chat template token by
+// token with the trained (loss) tokens marked, a length histogram as bars, and a check's problem table.
+// Not here: reading datasets or the session (DataCommand.swift and friends do that).
+import Foundation
+import SFT
+
+public enum DataView {
+    /// The legend printed under a token view; also in `help data show`.
+    public static let tokenLegend =
+        "| separates tokens, [[ ]] encloses trained tokens (loss is computed on them), ↵ is a newline, → a tab"
+    public static let tokenLegendColour =
+        "| separates tokens; trained tokens (loss is computed on them) are green, the rest dim; ↵ is a newline"
+
+    /// A conversation as a chat: a `role:` label line per message, its content wrapped to `width` columns
+    /// and indented two spaces (Chinese wraps between characters).
+    public static func chat(_ c: Conversation, width: Int = 80, colour: Bool = false) -> [String] {
+        var out: [String] = []
+        for m in c.messages {
+            let label = m.role.rawValue + ":"
+            out.append(colour ? (m.role == .assistant ? Colour.green(label) : Colour.cyan(label)) : label)
+            out += TextWrap.wrap(m.content.replacingOccurrences(of: "\t", with: "    "), width: width, indent: "  ")
+        }
+        return out
+    }
+
+    /// The text a token shows as: newlines as ↵, tabs as →, carriage returns as ␍ (so a token is one visible run).
+    public static func visible(_ piece: String) -> String {
+        var s = ""
+        for c in piece {
+            switch c {
+            case "\n": s += "↵"
+            case "\t": s += "→"
+            case "\r", "\r\n": s += "␍"
+            default: s.append(c)
+            }
+        }
+        return s
+    }
+
+    /// A rendered chat template as text, token by token: tokens on one line are separated by `|`; a line
+    /// ends after each token holding a newline (so the template's structure shows), or when the next token
+    /// would pass `width` columns. Plain: a run of trained tokens is enclosed in `[[` `]]`. Colour: trained
+    /// tokens green and the others dim, no brackets.
+    public static func tokens(_ r: RenderedChat, decode: (Int32) -> String, width: Int = 100,
+                              colour: Bool = false) -> [String] {
+        var lines: [String] = []
+        var line = "", used = 0
+        func emit(_ s: String) { line += s; used += DisplayWidth.of(s) }
+        func endLine() { lines.append(line); line = ""; used = 0 }
+        for i in r.tokens.indices {
+            let piece = decode(r.tokens[i])
+            let text = visible(piece)
+            let trained = r.trained[i]
+            let open = !colour && trained && (i == 0 || !r.trained[i - 1]) ? "[[" : ""
+            let close = !colour && trained && (i == r.tokens.count - 1 || !r.trained[i + 1]) ? "]]" : ""
+            let cost = (used > 0 ? 1 : 0) + DisplayWidth.of(open + text + close)
+            if used > 0 && used + cost > width { endLine() }
+            if used > 0 { emit(colour ? Colour.dim("|") : "|") }
+            emit(open)
+            emit(colour ? (trained ? Colour.green(text) : Colour.dim(text)) : text)
+            emit(close)
+            if piece.contains("\n") { endLine() }
+        }
+        if used > 0 { endLine() }
+        return lines
+    }
+
+    /// One line under a token view: `41 tokens, 12 trained (29.3%)`.
+    public static func tokenSummary(_ r: RenderedChat, contextLength: Int?) -> String {
+        let n = r.tokens.count, t = r.trainedCount
+        var s = "\(n) tokens, \(t) trained (\(percent(n == 0 ? 0 : Double(t) / Double(n))))"
+        if let contextLength, n > contextLength { s += "; longer than the context of \(contextLength): training cuts it" }
+        return s
+    }
+
+    /// A length histogram: one row per bin, `lower-upper  ####  count`.
+    public static func histogram(_ bins: [LengthBin], barWidth: Int = 40) -> [String] {
+        histogram(bins.map { (label: "\($0.lower)-\($0.upper - 1)", count: $0.count) }, barWidth: barWidth)
+    }
+
+    /// Labelled bars, `label  ####  count`, scaled so the largest count is `barWidth` long (a non-zero count
+    /// gets at least one #).
+    public static func histogram(_ rows: [(label: String, count: Int)], barWidth: Int = 40) -> [String] {
+        let top = rows.map(\.count).max() ?? 0
+        var t = Table([Table.Column("", right: true), Table.Column(""), Table.Column("", right: true)], showHeader: false)
+        for r in rows {
+            let len = top == 0 ? 0 : Int((Double(r.count) / Double(top) * Double(barWidth)).rounded(.up))
+            t.add([r.label, String(repeating: "#", count: len), String(r.count)])
+        }
+        return t.render().map { "  " + $0 }
+    }
+
+    /// The problem summary: kind (warnings marked), count, and the first places as file:line.
+    public static func problemTable(_ report: DataReport) -> [String] {
+        var t = Table([Table.Column("problem"), Table.Column("count", right: true), Table.Column("first places")])
+        for s in report.summary {
+            t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), s.places.joined(separator: ", ")])
+        }
+        return t.render()
+    }
+
+    /// `12.5%`.
+    public static func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
+
+    /// Columns to wrap to: the terminal's width when stdout is a TTY, else 80 (transcripts stay stable).
+    public static func terminalWidth() -> Int {
+        guard isatty(STDOUT_FILENO) == 1 else { return 80 }
+        var w = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0, w.ws_col >= 20 { return Int(w.ws_col) }
+        return 80
+    }
+}

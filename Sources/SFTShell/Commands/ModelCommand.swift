@@ -1,0 +1,84 @@
+// `model load PATH` and `model info`: choose the active model (a GGUF file or an HF directory) and show what
+// it is. Loading a new model replaces the active one; nothing else loaded (datasets, settings) is touched.
+import ArgumentParser
+import Foundation
+import SFT
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model", abstract: "Load a model or show the active one.",
+        subcommands: [ModelLoad.self, ModelInfo.self])
+}
+
+struct ModelLoad: ShellCommand, CompletesPaths {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Load a GGUF file or a Hugging Face directory (config.json, *.safetensors, tokenizer.json).")
+
+    @Argument(help: "Path to a .gguf file or an HF model directory, or `default`.")
+    var path: String
+
+    @Option(help: "Chat template when the model's own is missing or unknown: smollm2, qwen2, qwen2.5, chatml, llama3.")
+    var template: String?
+
+    mutating func run(session: Session) throws {
+        let target: String
+        if path == "default" {
+            guard let p = DefaultModel.path() else {
+                throw SFTError("the default model is not in the cache", hint: "run `make model` to fetch it")
+            }
+            target = p
+        } else {
+            target = (path as NSString).expandingTildeInPath
+        }
+        let m = try ChatModel.load(path: target, template: template)
+        session.setModel(m)
+        session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
+        session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
+    }
+}
+
+struct ModelInfo: ShellCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the active model: architecture, size, vocabulary, chat template, memory.")
+
+    mutating func run(session: Session) throws {
+        let m = try session.requireModel()
+        let c = m.config
+        var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
+        t.add(["name", m.name])
+        t.add(["path", Self.displayPath(m.path)])
+        t.add(["architecture", "\(c.architecture.rawValue)\(c.attentionBias ? " (q/k/v biases)" : "")"])
+        t.add(["parameters", Self.millions(m.parameterCount)])
+        t.add(["layers", "\(c.numLayers) x (hidden \(c.hiddenSize), heads \(c.numHeads), kv heads \(c.numKVHeads), head dim \(c.headDim), ffn \(c.intermediateSize))"])
+        t.add(["vocabulary", "\(m.tokenizer.vocabSize) tokens (\(m.tokenizer.preTokenizer.rawValue) pre-tokenizer)"])
+        t.add(["context", "\(c.maxPositions) tokens, rope theta \(Self.number(Double(c.ropeTheta)))"])
+        t.add(["embeddings", c.tiedEmbeddings ? "tied (lm_head = token embedding)" : "untied"])
+        t.add(["chat template", "\(m.template.name) (from \(m.templateSource))"])
+        t.add(["stop tokens", m.stopTokens.map { m.tokenizer.piece($0) }.joined(separator: " ")])
+        t.add(["memory", String(format: "%.1f MB fp32 weights", Double(m.params.count * 4) / 1_048_576)])
+        session.out.print(lines: t.render())
+    }
+
+    static func summary(_ m: ChatModel) -> String {
+        "\(m.config.architecture.rawValue), \(millions(m.parameterCount)) parameters, \(m.config.numLayers) layers, "
+            + "vocab \(m.tokenizer.vocabSize), template \(m.template.name)"
+    }
+
+    /// Paths under the working directory are shown relative to it, so transcripts read the same on any machine.
+    static func displayPath(_ p: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
+    }
+
+    static func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
+    static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+}
+
+extension Session {
+    /// The active model, or an error that says how to get one.
+    public func requireModel() throws -> ChatModel {
+        guard let m = model else {
+            throw SFTError("no model loaded", hint: "model load default, or model load PATH (a .gguf file or an HF directory)")
+        }
+        return m
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the peer benchmarks (HF transformers + PEFT on torch CPU) one after another and prints their
+# `PEER ...` lines on stdout; `make bench` shows them next to sft's own figures. Never installs anything:
+# if torch/transformers/peft are missing it prints one `PEER unavailable: ...` line and exits 0.
+# Each benchmark takes up to ~90 s on an idle 2-core machine; progress and details go to stderr.
+# On a busy machine torch's spinning OpenMP threads slow 2-thread decode ~3x; run with
+# OMP_WAIT_POLICY=PASSIVE in the environment to measure the peer fairly there (passed through).
+set -u
+cd "$(dirname "$0")"
+export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TOKENIZERS_PARALLELISM=false
+export TRANSFORMERS_VERBOSITY=error HF_HUB_OFFLINE=1
+PY=${PYTHON:-python3}
+if ! "$PY" -c "import torch, transformers, peft" 2>/dev/null; then
+  echo "PEER unavailable: pip install torch transformers peft gguf"
+  exit 0
+fi
+"$PY" bench_decode.py || echo "PEER decode failed: exit $?"
+for mode in lora lora-all full; do
+  "$PY" bench_train.py --mode "$mode" || echo "PEER train $mode failed: exit $?"
+done
+exit 0
