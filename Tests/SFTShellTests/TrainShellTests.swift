@@ -40,4 +40,43 @@ final class TrainShellTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("checkpoint 1 at step 3"), r.stdout)
         XCTAssertTrue(r.stdout.contains("train loss, steps 1-3"), r.stdout)
     }
+
+    /// The run continues across `train` calls, says which changed settings apply, restores a checkpoint,
+    /// evaluates a named dataset, applies a preset and writes the SVG plot.
+    func testContinueCheckpointEvalPresetAndPlot() throws {
+        guard FileManager.default.fileExists(atPath: Self.modelPath) else {
+            return XCTFail("default model missing at \(Self.modelPath): run scripts/fetch-model (or set SFT_MODEL)")
+        }
+        setenv("SFT_MODEL", Self.modelPath, 1)
+        let home = SFTBinary.tempHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let svg = home.appendingPathComponent("loss.svg").path
+        let script = """
+            data load sessions/data/identity.jsonl
+            preset basic
+            set batch-size 4
+            set max-seq-len 96
+            set save-steps 1
+            train 1
+            set learning-rate 1e-4
+            set batch-size 2
+            train 1
+            checkpoint use 1
+            eval identity
+            metrics --svg \(svg)
+
+            """
+        let r = try SFTBinary.run([], stdin: script, home: home, timeout: 300, cwd: SFTBinary.packageRoot)
+        XCTAssertEqual(r.code, 0, r.stdout + r.stderr)
+        for want in ["learning-rate 0.0001 -> 0.0003", "preset basic for LoRA:", "added LoRA r=8",
+                     "learning-rate 0.0003 -> 0.0001: applies from step 2",
+                     "batch-size 4 -> 2: needs `train --restart`", "continuing at step 2 of 18",
+                     "step 2/18  loss ", "checkpoint 2 at step 2",
+                     "checkpoint 1 (step 1) is live: ask and chat use it; `train` continues from step 2",
+                     "eval 'identity' at step 1: loss ", "wrote \(svg)"] {
+            XCTAssertTrue(r.stdout.contains(want), "missing '\(want)' in:\n" + r.stdout)
+        }
+        let plot = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(plot.hasPrefix("<svg") && plot.contains("train loss"), plot)
+    }
 }
