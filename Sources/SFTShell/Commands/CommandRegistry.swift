@@ -27,6 +27,10 @@ public enum CommandRegistry {
         TokensCommand.self,
         AskCommand.self,
         ChatCommand.self,
+        SaveCommand.self,
+        RepoCommand.self,
+        ExportCommand.self,
+        LoRACommandForRepo.self,   // LEAD: delete at merge; add LoRALoad.self to the trainer's `lora` group instead
         HistoryCommand.self,
         RunCommand.self,
         WaitCommand.self,
