@@ -15,11 +15,11 @@ final class LoRAIOTests: XCTestCase {
         let adapter_logits: [[Float]]
     }
 
-    func reference() throws -> Reference {
+    static func reference() throws -> Reference {
         try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: Self.dir + "/reference.json")))
     }
 
-    func maxDiff(_ a: [Float], _ b: [[Float]]) -> Float {
+    static func maxDiff(_ a: [Float], _ b: [[Float]]) -> Float {
         zip(a, b.flatMap { $0 }).map { abs($0 - $1) }.max() ?? .infinity
     }
 
@@ -30,23 +30,23 @@ final class LoRAIOTests: XCTestCase {
     }
 
     func testPEFTAdapterGivesPEFTLogitsAndMerges() throws {
-        let ref = try reference()
+        let ref = try Self.reference()
         let base = try loadModel(path: Self.dir + "/base")
         let model = Transformer(params: base.params)
         let T = ref.ids.count
-        XCTAssertLessThan(maxDiff(try model.logits(tokens: ref.ids, batch: 1, length: T), ref.base_logits), 1e-4)
+        XCTAssertLessThan(Self.maxDiff(try model.logits(tokens: ref.ids, batch: 1, length: T), ref.base_logits), 1e-4)
 
         let lora = try LoRAIO.read(directory: Self.dir + "/adapter", model: base.config)
         XCTAssertEqual(lora.config.rank, 4)
         XCTAssertEqual(lora.config.alpha, 8)
         XCTAssertEqual(lora.config.targets, [.q, .k, .v, .o])
         model.attach(lora: lora)
-        XCTAssertLessThan(maxDiff(try model.logits(tokens: ref.ids, batch: 1, length: T), ref.adapter_logits), 1e-4)
+        XCTAssertLessThan(Self.maxDiff(try model.logits(tokens: ref.ids, batch: 1, length: T), ref.adapter_logits), 1e-4)
 
         // merged into a copy: same logits without the adapter, the live base untouched
         let before = Array(UnsafeBufferPointer(start: base.params.storage.base, count: base.params.count))
         let merged = Transformer(params: LoRAIO.mergedCopy(base.params, lora: lora))
-        XCTAssertLessThan(maxDiff(try merged.logits(tokens: ref.ids, batch: 1, length: T), ref.adapter_logits), 1e-4)
+        XCTAssertLessThan(Self.maxDiff(try merged.logits(tokens: ref.ids, batch: 1, length: T), ref.adapter_logits), 1e-4)
         XCTAssertEqual(Array(UnsafeBufferPointer(start: base.params.storage.base, count: base.params.count)), before)
     }
 
