@@ -30,6 +30,7 @@ public enum CommandRegistry {
         SaveCommand.self,
         RepoCommand.self,
         ExportCommand.self,
+        QuantizeCommand.self,
         LoRACommandForRepo.self,   // LEAD: delete at merge; add LoRALoad.self to the trainer's `lora` group instead
         HistoryCommand.self,
         RunCommand.self,

@@ -25,6 +25,8 @@ struct ModelLoad: ShellCommand, CompletesPaths {
             let m = try session.loadModelFromRepo(String(path.dropFirst(5)), template: template)
             session.setModel(m)
             session.repoState.modelOrigin = String(path.dropFirst(5))
+            session.repoState.adapterOrigin = nil
+            session.repoState.int8 = nil
             session.out.print("loaded repo:\(path.dropFirst(5)) on \(m.name): \(ModelInfo.summary(m))")
             return
         }
@@ -41,6 +43,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         session.setModel(m)
         session.repoState.modelOrigin = nil
         session.repoState.adapterOrigin = nil
+        session.repoState.int8 = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
     }

@@ -15,6 +15,8 @@ public final class RepoSessionState {
     public var saveSource: (() -> SaveSource)?
     /// The repo entry a full-weights model was loaded from.
     public var modelOrigin: String?
+    /// `quantize int8`'s copy of the active model (adapter merged); nil after `quantize off` or a model change.
+    public var int8: Int8Model?
 }
 
 extension Session {
