@@ -1,8 +1,8 @@
 // The `export` group: the active adapter or model in formats other tools load.
 //   export peft DIR      adapter_config.json + adapter_model.safetensors (HF PEFT, LLaMA-Factory, vLLM)
 //   export merged DIR    config.json + model.safetensors (fp32, LoRA merged) + tokenizer files (copied from an HF
-//                        source; from a GGUF source: tokenizer_config.json with the chat template and special
-//                        tokens, plus generation_config.json — no tokenizer.json, which the GGUF does not hold)
+//                        source; from a GGUF source: tokenizer.json built from the GGUF vocabulary and merges,
+//                        tokenizer_config.json with the chat template and special tokens, generation_config.json)
 //   export gguf FILE     merged weights as F32/F16/Q8_0 with every tokenizer.* key of the source GGUF
 //                        (vocabulary, merges, special ids, chat template, so stop tokens travel)
 //   export ollama DIR    model.gguf + Modelfile (TEMPLATE, SYSTEM, stop and sampling parameters)
@@ -60,11 +60,12 @@ struct ExportMerged: ShellCommand, CompletesPaths {
             if let t = token("tokenizer.ggml.padding_token_id") { tc["pad_token"] = t }
             let gen: [String: Any] = ["eos_token_id": m.stopTokens.map { Int($0) }, "do_sample": true,
                                       "temperature": session.settings.double("temperature"), "top_p": session.settings.double("top-p")]
+            try SFT.AtomicFile.write(try HFTokenizerExport.tokenizerJSON(m.tokenizer, ggufPath: m.path), to: d + "/tokenizer.json")
+            written.append("tokenizer.json")
             for (file, obj) in [("tokenizer_config.json", tc), ("generation_config.json", gen)] {
                 try SFT.AtomicFile.write(try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), to: d + "/" + file)
                 written.append(file)
             }
-            session.out.note("note: the GGUF source holds no tokenizer.json; use the base model's tokenizer.json from the hub with these files")
         }
         session.out.print("wrote \(d)/: \(written.joined(separator: ", "))\(m.transformer.lora == nil ? "" : " (adapter merged)")")
     }
