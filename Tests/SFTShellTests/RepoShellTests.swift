@@ -68,4 +68,28 @@ final class RepoShellTests: XCTestCase {
         XCTAssertTrue(r2.stdout.contains("wrote \(home.path)/p3/"), "adapter kept after a failed load\n" + r2.stdout)
         XCTAssertNotEqual(r2.code, 0)
     }
+
+    /// `save --full` then `model load repo:NAME`: the merged weights come back on the base model's tokenizer and
+    /// template and answer exactly as the live model with its adapter did; an adapter entry is refused with a hint.
+    func testFullWeightsSaveAndModelLoad() throws {
+        let home = SFTBinary.tempHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let r = try script([
+            "lora add",
+            "ask --temperature 0 --max-tokens 8 \"Name a color.\"",
+            "save merged1 --full",
+            "save adapter1",
+            "model load repo:adapter1",
+            "model load repo:merged1",
+            "ask --temperature 0 --max-tokens 8 \"Name a color.\"",
+        ], home: home)
+        let out = r.stdout
+        XCTAssertTrue(out.contains("saved full 'merged1': 2 files"), out)
+        XCTAssertTrue(out.contains("error: entry 'adapter1' is an adapter entry, not full weights"), out)
+        XCTAssertTrue(out.contains("loaded repo:merged1 on SmolLM2"), out)
+        let answers = out.components(separatedBy: "\n").enumerated().filter { $0.element.hasPrefix("sft> ask") }
+            .map { out.components(separatedBy: "\n")[$0.offset + 1] }
+        XCTAssertEqual(answers.count, 2)
+        XCTAssertEqual(answers.first, answers.last, out)
+    }
 }
