@@ -80,7 +80,11 @@ public struct Int8Matrix: @unchecked Sendable {
 /// An INT8 copy of a model (LoRA merged) that decodes with the fp32 kernels for everything but the linears.
 public final class Int8Model: DecodingModel, @unchecked Sendable {
     public let config: ModelConfig
-    let fp: ParameterTensors          // embeddings, norms, biases (fp32); the linear weights in it are unused
+    let small: FloatBuffer            // the fp32 tensors kept, carved into the views below
+    let attnNorm: View, mlpNorm: View // (L, C)
+    let finalNorm: View               // (C)
+    let bq: View?, bk: View?, bv: View?   // (L, Q), (L, KV), (L, KV)  Qwen2 only
+    let embedding: View?              // (V, C) untied only; a tied embedding is read from the int8 head
     let layers: [[LoRATarget: Int8Matrix]]
     let head: Int8Matrix
     let rope: RoPETable
@@ -90,7 +94,20 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         let merged = LoRAIO.mergedCopy(params, lora: lora)
         let c = params.config
         config = c
-        fp = merged
+        let fp32: [View?] = [merged.attnNorm, merged.mlpNorm, merged.finalNorm, merged.bq, merged.bk, merged.bv,
+                             c.tiedEmbeddings ? nil : merged.tokenEmbedding]
+        var counter = Carver(counting: ())
+        for v in fp32 { if let v { _ = counter.take(v.shape) } }
+        small = FloatBuffer(count: counter.used)
+        var carver = Carver(small)
+        let kept: [View?] = fp32.map { v in
+            guard let v else { return nil }
+            let dst = carver.take(v.shape)
+            dst.ptr.update(from: v.ptr, count: v.count)
+            return dst
+        }
+        (attnNorm, mlpNorm, finalNorm) = (kept[0]!, kept[1]!, kept[2]!)
+        (bq, bk, bv, embedding) = (kept[3], kept[4], kept[5], kept[6])
         layers = (0..<c.numLayers).map { l in
             var d: [LoRATarget: Int8Matrix] = [:]
             for t in LoRATarget.allCases {
@@ -103,13 +120,9 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         rope = RoPETable(headDim: c.headDim, maxPositions: c.maxPositions, theta: c.ropeTheta)
     }
 
-    /// Bytes an int8 deployment needs: int8 weights + scales + the fp32 tensors used (norms, biases, untied embedding).
-    /// (This copy also holds the merged fp32 weights in `fp` for those tensors; a leaner copy is future work.)
+    /// Bytes held: int8 weights + scales + the fp32 tensors kept (norms, biases, untied embedding).
     public var bytes: Int {
-        var n = layers.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.bytes } } + head.bytes
-        n += ((config.tiedEmbeddings ? 0 : fp.tokenEmbedding.count) + fp.attnNorm.count + fp.mlpNorm.count + fp.finalNorm.count) * 4
-        n += ((fp.bq?.count ?? 0) + (fp.bk?.count ?? 0) + (fp.bv?.count ?? 0)) * 4
-        return n
+        layers.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.bytes } } + head.bytes + small.count * 4
     }
 
     public func prefill(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
@@ -131,7 +144,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
 
     /// One token at position cache.length through every layer (Transformer.run with n = 1, int8 linears).
     private func step(_ token: Int32, _ cache: KVCache, wantLogits: Bool) -> [Float] {
-        let c = config, p = fp, p0 = cache.length, Tk = p0 + 1
+        let c = config, p0 = cache.length, Tk = p0 + 1
         let (C, Q, KV, FF, NH) = (c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
         let s = FloatBuffer(count: 2 * C + 2 * Q + 3 * FF + NH * Tk + 1 + 16 * 10)   // + Carver alignment
         var k = Carver(s)
@@ -142,7 +155,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
             for j in 0..<C { x[j] = Float(row[j]) * scale }
         } else {
             var tok = token
-            embeddingForward(x, &tok, p.tokenEmbedding.ptr, n: 1, C: C)
+            embeddingForward(x, &tok, embedding!.ptr, n: 1, C: C)
         }
         func bias(_ y: UnsafeMutablePointer<Float>, _ b: View?, _ l: Int, _ n: Int) {
             guard let b else { return }
@@ -152,15 +165,15 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         for l in 0..<c.numLayers {
             let w = layers[l]
             let kc = cache.k.base + l * cache.capacity * KV, vc = cache.v.base + l * cache.capacity * KV
-            rmsnormForward(ln, rstd, x, p.attnNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
-            w[.q]!.matvec(q, ln); bias(q, p.bq, l, Q)
-            w[.k]!.matvec(kc + p0 * KV, ln); bias(kc + p0 * KV, p.bk, l, KV)
-            w[.v]!.matvec(vc + p0 * KV, ln); bias(vc + p0 * KV, p.bv, l, KV)
+            rmsnormForward(ln, rstd, x, attnNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
+            w[.q]!.matvec(q, ln); bias(q, bq, l, Q)
+            w[.k]!.matvec(kc + p0 * KV, ln); bias(kc + p0 * KV, bk, l, KV)
+            w[.v]!.matvec(vc + p0 * KV, ln); bias(vc + p0 * KV, bv, l, KV)
             ropeForward(q, rope, n: 1, T: 1, posOffset: p0, heads: NH)
             ropeForward(kc + p0 * KV, rope, n: 1, T: 1, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: 1, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)
             w[.o]!.matvec(x, att, accumulate: true)
-            rmsnormForward(ln, rstd, x, p.mlpNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
+            rmsnormForward(ln, rstd, x, mlpNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
             w[.gate]!.matvec(gate, ln)
             w[.up]!.matvec(up, ln)
             swigluForward(h, gate, up, n: FF)
@@ -168,7 +181,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         }
         cache.advance(1)
         guard wantLogits else { return [] }
-        rmsnormForward(ln, rstd, x, p.finalNorm.ptr, n: 1, C: C, eps: c.rmsNormEps)
+        rmsnormForward(ln, rstd, x, finalNorm.ptr, n: 1, C: C, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: c.vocabSize)
         logits.withUnsafeMutableBufferPointer { head.matvec($0.baseAddress!, ln) }
         return logits
