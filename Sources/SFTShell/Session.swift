@@ -16,6 +16,8 @@ public final class Session {
     /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
     /// nil until the first `lora add` or `train`. Owned by the training commands.
     public var trainer: Trainer?
+    /// What the repository commands remember: where the adapter or model came from, the int8 copy.
+    public let repoState = RepoSessionState()
     /// Datasets by name (`data load`, `data split` ...); `datasetNames` keeps them in load order.
     public var datasets: [String: Dataset] = [:]
     public var datasetNames: [String] = []
@@ -65,6 +67,10 @@ public final class Session {
     /// Makes `m` the active model. Anything trained on the previous model no longer applies to it.
     public func setModel(_ m: ChatModel) {
         model = m
+        trainer = nil
+        repoState.int8 = nil
+        repoState.adapterOrigin = nil
+        repoState.modelOrigin = nil
     }
 
     func appendRecord(_ entry: RecordEntry) { record.append(entry) }

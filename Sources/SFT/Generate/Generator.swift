@@ -28,15 +28,18 @@ public struct GenerationResult: Sendable {
 
 public enum Generator {
     /// Generates the assistant's reply to `messages`. `rng` is the session generator (used when temperature > 0).
+    /// `runner` answers instead of the model's own Transformer when given (e.g. `quantize int8`'s copy); the
+    /// tokenizer, template and stop tokens are always the model's.
     public static func reply(model: ChatModel, messages: [Message], options: GenerationOptions, rng: inout RNG,
-                             onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+                             runner: DecodingModel? = nil, onText: (String) -> Void = { _ in }) throws -> GenerationResult {
         let prompt = try model.prompt(messages)
-        return try continueTokens(model: model, prompt: prompt, options: options, rng: &rng, onText: onText)
+        return try continueTokens(model: model, prompt: prompt, options: options, rng: &rng, runner: runner, onText: onText)
     }
 
     /// Generates after raw prompt ids (tests compare this with HF's greedy continuation).
     public static func continueTokens(model: ChatModel, prompt: [Int32], options: GenerationOptions, rng: inout RNG,
-                                      onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+                                      runner: DecodingModel? = nil, onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+        let net: DecodingModel = runner ?? model.transformer
         let context = model.config.maxPositions
         if prompt.count >= context {
             throw SFTError("the prompt is \(prompt.count) tokens, the model's context is \(context)", hint: "shorten the prompt or the system message")
@@ -50,7 +53,7 @@ public enum Generator {
         var stop = GenerationResult.Stop.maxTokens
 
         let t0 = Date()
-        var logits = try model.transformer.prefill(prompt, cache: cache)
+        var logits = try net.prefill(prompt, cache: cache)
         let prefill = Date().timeIntervalSince(t0)
         let t1 = Date()
         while true {
@@ -62,7 +65,7 @@ public enum Generator {
             onText(decoder.push(next))
             if out.count >= options.maxTokens { stop = .maxTokens; break }
             if cache.length >= capacity { stop = .context; break }
-            logits = try model.transformer.decodeStep(next, cache: cache)
+            logits = try net.decodeStep(next, cache: cache)
         }
         onText(decoder.finish())
         let decode = Date().timeIntervalSince(t1)

@@ -49,7 +49,8 @@ struct AskCommand: ShellCommand {
         var messages: [Message] = []
         if let system { messages.append(Message(.system, system)) }
         messages.append(Message(.user, words.joined(separator: " ")))
-        let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng) { session.out.write($0) }
+        let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng,
+                                       runner: session.repoState.int8) { session.out.write($0) }
         session.out.print()
         session.out.note(Self.speedLine(r))
     }

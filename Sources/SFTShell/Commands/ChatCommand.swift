@@ -45,7 +45,8 @@ struct ChatCommand: ShellCommand {
             }
             let messages = (system.map { [Message(.system, $0)] } ?? []) + turns
             session.out.write("assistant> ")
-            let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng) { session.out.write($0) }
+            let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng,
+                                       runner: session.repoState.int8) { session.out.write($0) }
             session.out.print()
             session.out.note(AskCommand.speedLine(r))
             turns.append(Message(.assistant, r.text))

@@ -8,7 +8,7 @@ import SFT
 struct LoRACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lora", abstract: "Attach, inspect, switch or drop LoRA adapters.",
-        subcommands: [LoRAAdd.self, LoRAInfo.self, LoRAOff.self, LoRAOn.self, LoRADrop.self])
+        subcommands: [LoRAAdd.self, LoRAInfo.self, LoRAOff.self, LoRAOn.self, LoRADrop.self, LoRALoad.self])
 }
 
 struct LoRAAdd: ShellCommand {
@@ -46,6 +46,7 @@ extension LoRACommand {
         let cfg = LoRAConfig(rank: h.loraRank, alpha: Float(h.loraAlpha), dropout: Float(h.loraDropout), targets: targets, seed: h.seed)
         let lora = try LoRA(model: model.config, config: cfg)
         model.transformer.attach(lora: lora)
+        session.repoState.adapterOrigin = nil
         return lora
     }
 
@@ -105,6 +106,7 @@ struct LoRADrop: ShellCommand {
     mutating func run(session: Session) throws {
         let (_, model) = try LoRACommand.attached(session)
         model.transformer.attach(lora: nil)
+        session.repoState.adapterOrigin = nil
         var what = "LoRA adapters dropped"
         if let t = session.trainer, t.mode == .lora {
             session.trainer = nil

@@ -14,13 +14,22 @@ struct ModelLoad: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Load a GGUF file or a Hugging Face directory (config.json, *.safetensors, tokenizer.json).")
 
-    @Argument(help: "Path to a .gguf file or an HF model directory, or `default`.")
+    @Argument(help: "Path to a .gguf file or an HF model directory, `default`, or repo:NAME (full weights saved with save --full).")
     var path: String
 
     @Option(help: "Chat template when the model's own is missing or unknown: smollm2, qwen2, qwen2.5, chatml, llama3.")
     var template: String?
 
     mutating func run(session: Session) throws {
+        if path.hasPrefix("repo:") {   // full weights saved with `save NAME --full` (RepoCommand.swift)
+            let m = try session.loadModelFromRepo(String(path.dropFirst(5)), template: template)
+            session.setModel(m)
+            session.repoState.modelOrigin = String(path.dropFirst(5))
+            session.repoState.adapterOrigin = nil
+            session.repoState.int8 = nil
+            session.out.print("loaded repo:\(path.dropFirst(5)) on \(m.name): \(ModelInfo.summary(m))")
+            return
+        }
         let target: String
         if path == "default" {
             guard let p = DefaultModel.path() else {
@@ -32,6 +41,9 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         }
         let m = try ChatModel.load(path: target, template: template)
         session.setModel(m)
+        session.repoState.modelOrigin = nil
+        session.repoState.adapterOrigin = nil
+        session.repoState.int8 = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
     }

@@ -1,0 +1,102 @@
+// `save NAME [--description TEXT] [--full]`: stores the active adapter (or with --full the active weights) in
+// the local repository with a manifest that says where it came from: base model and tokenizer hashes, chat
+// template, datasets (name, hash, count), every setting, step and metrics (from the trainer's SaveSource),
+// parent entry and time. Also here: the per-session repository state (where the adapter came from, the
+// trainer's hook) and the manifest builder.
+import ArgumentParser
+import Foundation
+import SFT
+
+/// What the repository commands remember about a session. Held per Session object (see `repoState`).
+public final class RepoSessionState {
+    /// The repo entry (or PEFT directory) the active adapter was loaded from; a save records it as parent.
+    public var adapterOrigin: String?
+    /// The repo entry a full-weights model was loaded from.
+    public var modelOrigin: String?
+    /// `quantize int8`'s copy of the active model (adapter merged); nil after `quantize off` or a model change.
+    public var int8: Int8Model?
+}
+
+extension Session {
+    /// Step and metrics of the training run on the active model, for the manifest (empty when nothing trained).
+    func trainingSaveSource() -> SaveSource {
+        guard let t = trainer else { return SaveSource() }
+        var metrics: [String: Double] = [:]
+        if let last = t.metrics.steps.last(where: { !$0.skipped }) { metrics["train_loss"] = last.loss }
+        if let e = t.metrics.evals.last { metrics["valid_loss"] = e.loss; metrics["valid_perplexity"] = e.perplexity }
+        return SaveSource(step: t.position.step, metrics: metrics, extra: ["mode": .string(t.mode.rawValue)])
+    }
+
+    /// The local repository (created on first use).
+    public func repository() throws -> Repository { try Repository(root: paths.repo.path) }
+
+    /// The active adapter, or an error saying how to get one.
+    public func requireAdapter() throws -> LoRA {
+        let m = try requireModel()
+        guard let lora = m.transformer.lora else {
+            throw SFTError("no adapter on the active model", hint: "lora add creates one; lora load DIR|repo:NAME loads one")
+        }
+        return lora
+    }
+
+    /// The manifest fields every saved entry records (kind and files are filled by the store).
+    func manifestBase(description: String) throws -> RepoManifest {
+        let m = try requireModel()
+        var base = RepoBaseModel(name: m.name, hash: try ModelIdentity.weightsHash(path: m.path))
+        if let origin = repoState.modelOrigin { base.name = "\(m.name) + repo:\(origin)" }
+        var hyper: [String: RepoValue] = [:]
+        for name in settings.names {
+            switch settings.value(name) {
+            case .int(let v)?: hyper[name] = .int(v)
+            case .double(let v)?: hyper[name] = .double(v)
+            case .string(let v)?: hyper[name] = .string(v)
+            case .list(let v)?: hyper[name] = .array(v.map { .string($0) })
+            case nil: break
+            }
+        }
+        var extra: [String: RepoValue] = ["basePath": .string(m.path), "templateSource": .string(m.templateSource)]
+        if let lora = m.transformer.lora {
+            extra["adapter"] = .object(["rank": .int(lora.config.rank), "alpha": .double(Double(lora.config.alpha)),
+                                     "dropout": .double(Double(lora.config.dropout)),
+                                     "targets": .array(lora.config.targets.map { .string($0.rawValue) })])
+        }
+        let sets = datasetNames.compactMap { datasets[$0] }.map {
+            RepoDatasetRef(name: $0.name, hash: ModelIdentity.datasetHash($0.conversations), samples: $0.count)
+        }
+        return RepoManifest(name: "pending", kind: .adapter, description: description, parent: nil, baseModel: base,
+                            tokenizerHash: try ModelIdentity.tokenizerHash(modelPath: m.path), template: m.template.name,
+                            datasets: sets, hyperparameters: hyper,
+                            extra: extra)
+    }
+}
+
+struct SaveCommand: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save", abstract: "Save the active adapter (or --full weights) to the local repository.")
+
+    @Argument(help: "Entry name: letters, digits, '.', '_', '-'.") var name: String
+    @Option(help: "A line saying what this is.") var description: String = ""
+    @Flag(help: "Save the full weights (LoRA merged in) instead of the adapter.") var full = false
+
+    mutating func run(session: Session) throws {
+        let valid = try RepoName.validate(name)
+        let m = try session.requireModel()
+        let repo = try session.repository()
+        let t0 = Date()
+        var manifest = try session.manifestBase(description: description)
+        let source = session.trainingSaveSource()
+        let saved: RepoManifest
+        if full {
+            manifest.parent = session.repoState.modelOrigin
+            let params = LoRAIO.mergedCopy(m.params, lora: m.transformer.lora)
+            saved = try RepoEntries.saveFull(params, repo: repo, name: valid, manifest: manifest, source: source)
+        } else {
+            let lora = try session.requireAdapter()
+            manifest.parent = session.repoState.adapterOrigin
+            saved = try RepoEntries.saveAdapter(lora, repo: repo, name: valid, manifest: manifest, source: source)
+        }
+        session.out.print("saved \(saved.kind) '\(saved.name)': \(saved.files.count) files, \(RepoList.size(saved.totalSize))"
+                          + (saved.parent.map { ", parent \($0)" } ?? ""))
+        session.out.note(String(format: "saved in %.2f s to %@", Date().timeIntervalSince(t0), repo.root))
+    }
+}
