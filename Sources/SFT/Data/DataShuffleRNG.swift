@@ -1,19 +1,11 @@
-// SplitMix64: the small seeded generator the data operations (split, sample, shuffle) use, so the same seed
-// gives the same split on every machine. Named for its job so it does not clash with the training RNG.
+// The seeded draws of the data operations (split, sample, shuffle), so the same seed gives the same split on
+// every machine.
 
-public struct DataShuffleRNG: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+/// The data operations' generator is the session's SplitMix64 (Tensor/RNG.swift); these are the two draws
+/// split and sample use, kept exact so seeded splits stay the same.
+public typealias DataShuffleRNG = SplitMix64
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A uniform integer in 0..<n (n > 0), by Lemire's multiply-shift with rejection.
     public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
