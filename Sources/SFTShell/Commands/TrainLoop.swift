@@ -21,6 +21,18 @@ struct TrainLoop {
         let bar = ProgressBar("train", total: shown, unit: "steps", isTTY: false)
         let tty = isatty(STDERR_FILENO) == 1
         var done = 0, lastDraw = Date.distantPast, stopped = ""
+        if steps != Int.max, first + steps > trainer.totalSteps {
+            let h = trainer.hyper
+            out.print("note: the schedule plans \(trainer.totalSteps) steps (\(h.epochs) epoch\(h.epochs == 1 ? "" : "s")); steps after it "
+                      + "stay at the floor learning rate \(TrainSupport.sci(trainer.schedule.lr(at: trainer.totalSteps))) "
+                      + "(`set epochs` plans a longer run)")
+        }
+        // The status line lives on stderr without a newline: clear it before stdout prints a line below it.
+        var statusShown = false
+        func print(_ line: String) {
+            if statusShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); statusShown = false }
+            out.print(line)
+        }
         while done < steps {
             if Cancellation.requested { stopped = "stopped by Ctrl-C after step \(trainer.position.step)"; break }
             if let seconds, Date().timeIntervalSince(start) >= seconds { stopped = "time is up after step \(trainer.position.step)"; break }
@@ -28,18 +40,19 @@ struct TrainLoop {
             done += 1
             let total = trainer.totalSteps
             if rec.skipped {
-                out.print("step \(rec.step)/\(total)  skipped: loss \(rec.loss), grad norm \(rec.gradNorm) are not finite; weights stay as after step \(rec.step - 1)")
+                print("step \(rec.step)/\(total)  skipped: loss \(rec.loss), grad norm \(rec.gradNorm) are not finite; weights stay as after step \(rec.step - 1)")
             } else if done % every == 0 || done == steps {
-                out.print("step \(rec.step)/\(total)  loss \(TrainSupport.fmt(rec.loss))  lr \(TrainSupport.sci(rec.lr))  gnorm \(TrainSupport.fmt(rec.gradNorm, 2))")
+                print("step \(rec.step)/\(total)  loss \(TrainSupport.fmt(rec.loss))  lr \(TrainSupport.sci(rec.lr))  gnorm \(TrainSupport.fmt(rec.gradNorm, 2))")
             }
             let h = trainer.hyper
             var validLoss: Double?
             if h.evalSteps > 0, rec.step % h.evalSteps == 0, !trainer.valid.isEmpty {
                 let e = try trainer.evaluateAndRecord()
                 validLoss = e.loss
-                out.print("eval at step \(rec.step): valid loss \(TrainSupport.fmt(e.loss))  perplexity \(TrainSupport.fmt(e.perplexity, 2))")
+                print("eval at step \(rec.step): valid loss \(TrainSupport.fmt(e.loss))  perplexity \(TrainSupport.fmt(e.perplexity, 2))")
             }
             if h.saveSteps > 0, rec.step % h.saveSteps == 0 {
+                if statusShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); statusShown = false }
                 try checkpoint(validLoss: validLoss)
             }
             bar.update(Double(rec.step))
@@ -48,6 +61,7 @@ struct TrainLoop {
                 let speed = rec.tokensPerSecond
                 let status = "\r\u{1B}[K" + bar.line() + "  loss \(TrainSupport.fmt(rec.loss))  lr \(TrainSupport.sci(rec.lr))  gnorm \(TrainSupport.fmt(rec.gradNorm, 2))  \(Int(speed)) tok/s"
                 FileHandle.standardError.write(Data(status.utf8))
+                statusShown = true
             }
         }
         if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
