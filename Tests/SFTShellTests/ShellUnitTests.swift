@@ -51,7 +51,7 @@ final class ShellUnitTests: XCTestCase {
     func testCompletionCandidates() {
         let s = Settings()
         XCTAssertEqual(Completer.candidates(forLine: "st", settings: s), ["status"])
-        XCTAssertEqual(Completer.candidates(forLine: "session ", settings: s), ["save", "list"])
+        XCTAssertEqual(Completer.candidates(forLine: "session ", settings: s), ["save", "load", "list"])
         XCTAssertEqual(Completer.candidates(forLine: "session save --f", settings: s), ["--force"])
         XCTAssertEqual(Completer.candidates(forLine: "set lora-t", settings: s), ["lora-targets"])
         XCTAssertEqual(Completer.candidates(forLine: "set optimizer ", settings: s), ["adamw"])

@@ -1,7 +1,8 @@
 // `save NAME [--description TEXT] [--full]`: stores the active adapter (or with --full the active weights) in
 // the local repository with a manifest that says where it came from: base model and tokenizer hashes, chat
 // template, datasets (name, hash, count), every setting, step and metrics (from the trainer's SaveSource),
-// parent entry and time. Also here: the per-session repository state (where the adapter came from, the
+// parent entry and time. With a training run active it also stores the run's state for exact resume
+// (ResumeRun.swift). Also here: the per-session repository state (where the adapter came from, the
 // trainer's hook) and the manifest builder.
 import ArgumentParser
 import Foundation
@@ -84,7 +85,9 @@ struct SaveCommand: ShellCommand {
         let repo = try session.repository()
         let t0 = Date()
         var manifest = try session.manifestBase(description: description)
-        let source = session.trainingSaveSource()
+        var source = session.trainingSaveSource()
+        let stateDir = try ResumeRun.addState(session, to: &source, repo: repo)   // for `train --resume repo:NAME`
+        defer { if let stateDir { try? FileManager.default.removeItem(atPath: stateDir) } }
         let saved: RepoManifest
         if full {
             manifest.parent = session.repoState.modelOrigin

@@ -1,4 +1,4 @@
-// `train [N] [--epochs E] [--for 10m] [--data NAME] [--valid NAME] [--full] [--restart] [--discard]`.
+// `train [N] [--epochs E] [--for 10m] [--data NAME] [--valid NAME] [--full] [--restart] [--discard] [--resume repo:NAME]`.
 // The first `train` builds the run from the settings (LoRA when adapters are attached or by default, full
 // fine-tuning with --full); later calls continue the same schedule. Changed settings either apply from the next
 // step (learning rate, decay, clipping, epochs, save/eval steps) or need `train --restart`, and the command says
@@ -19,9 +19,17 @@ struct TrainCommand: ShellCommand {
     @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
     @Flag(help: "Start the run over (fresh adapters or the base weights, new optimizer and schedule).") var restart = false
     @Flag(help: "End the run without training (full mode puts the base weights back).") var discard = false
+    @Option(help: "Continue a run saved with `save NAME`: repo:NAME (its datasets must be loaded).") var resume: String?
 
     mutating func run(session: Session) throws {
         let model = try TrainSupport.model(session)
+        if let resume {
+            if discard || restart || data != nil || valid != nil {
+                throw SFTError("--resume takes the run as it was saved", hint: "drop --discard/--restart/--data/--valid; `set` changes live settings after resuming")
+            }
+            _ = try ResumeRun.resume(session, model, source: resume)
+            if steps == nil && epochs == nil && duration == nil { return }
+        }
         if discard || restart, let old = session.trainer {
             old.putBaseBack(model)
             session.trainer = nil
