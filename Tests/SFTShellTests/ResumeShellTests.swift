@@ -1,7 +1,7 @@
 // Exact resume through the real binary on the default model: one process trains 4 steps; another trains 2 and
 // `save ck`; a third (same SFT_HOME, fresh settings) runs `train --resume repo:ck` then `train 2`. Its step lines
 // (loss, lr, grad norm as printed) equal steps 3-4 of the straight run, character for character. Likewise
-// `session save s1 --state` after 2 steps and `session load s1; train 2` in a new process.
+// `session save s1` after 2 steps and `session load s1; train 2` in a new process.
 import Foundation
 import XCTest
 
@@ -43,8 +43,8 @@ final class ResumeShellTests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("resumed LoRA run 'ck' on 'identity' at step 3"), resumed.stdout)
         XCTAssertEqual(steps(resumed), Array(straight.suffix(2)), resumed.stdout)
 
-        // the same through `session save --state` / `session load` (model, settings, datasets and run restored)
-        let saved = try script(settings + ["train 2", "session save s1 --state"], home: homeB)
+        // the same through `session save` / `session load` (model, settings, datasets and run restored)
+        let saved = try script(settings + ["train 2", "session save s1"], home: homeB)
         XCTAssertTrue(saved.stdout.contains("saved the state to sessions/s1.state"), saved.stdout)
         let loaded = try SFTBinary.run(["--no-model", "-c", "session load s1; train 2"], home: homeB, timeout: 120, cwd: SFTBinary.packageRoot)
         XCTAssertEqual(loaded.code, 0, loaded.stdout + loaded.stderr)

@@ -1,6 +1,6 @@
 // `session save NAME` writes what was run (each successful command, its output as `# ` lines) to
 // $SFT_HOME/sessions/NAME.sft, atomically; `sft NAME.sft` replays it. `session list` shows saved notebooks.
-// `session save NAME --state` also writes the live state beside it and `session load NAME` restores it
+// `session save NAME` also writes (unless --no-state) the live state beside it and `session load NAME` restores it
 // (SessionLoad.swift).
 import ArgumentParser
 import Foundation
@@ -22,8 +22,8 @@ struct SessionSave: ShellCommand {
     @Flag(help: "Replace an existing notebook of that name.")
     var force = false
 
-    @Flag(help: "Also save the live state (model, settings, datasets, adapter, training run) for `session load NAME`.")
-    var state = false
+    @Flag(name: .customLong("no-state"), help: "Write only the notebook, not the live state (model, settings, datasets, adapter, training run) that `session load NAME` restores.")
+    var noState = false
 
     mutating func run(session: Session) throws {
         let base = name.hasSuffix(".sft") ? String(name.dropLast(4)) : name
@@ -40,7 +40,7 @@ struct SessionSave: ShellCommand {
         try AtomicFile.write(text, to: url)
         let n = session.record.filter(Notebook.keeps).count
         session.out.print("saved \(n) command\(n == 1 ? "" : "s") to sessions/\(base).sft")
-        if state { session.out.print("saved the state to sessions/\(base).state: " + (try SessionStateIO.save(session, base: base))) }
+        if !noState { session.out.print("saved the state to sessions/\(base).state: " + (try SessionStateIO.save(session, base: base))) }
     }
 }
 

@@ -60,7 +60,7 @@ enum SessionStateIO {
     static func load(_ session: Session, base: String) throws {
         let dir = directory(session, base)
         guard let data = FileManager.default.contents(atPath: dir + "/session.json") else {
-            throw SFTError("no saved state for session '\(base)'", hint: "`session save \(base) --state` writes it")
+            throw SFTError("no saved state for session '\(base)'", hint: "`session save \(base)` writes it")
         }
         let file: SessionStateFile
         do { file = try JSONDecoder().decode(SessionStateFile.self, from: data) } catch {
