@@ -22,15 +22,29 @@ public enum StatusReport {
         return t.render()
     }
 
-    /// Model lines. The lead replaces the body when the model loads at start-up.
+    /// The active model in one line.
     public static func modelLines(_ session: Session) -> [(String, String)] {
         guard let m = session.model else { return [("model", "none loaded (model load default | PATH)")] }
         return [("model", "\(m.name): \(ModelInfo.summary(m))")]
     }
 
     /// Datasets, adapters and checkpoints (placeholders until those land in Session).
+    /// Datasets with their sizes, the adapters, the training run and its checkpoints.
     public static func loadedLines(_ session: Session) -> [(String, String)] {
-        [("datasets", "none"), ("adapters", "none"), ("checkpoints", "none")]
+        let data = session.datasetNames.compactMap { n in session.datasets[n].map { "\(n) (\($0.count))" } }
+        var adapters = "none"
+        if let lora = session.model?.transformer.lora {
+            let c = lora.config
+            adapters = "LoRA r=\(c.rank) on \(c.targets.map(\.rawValue).joined(separator: ",")), \(lora.enabled ? "on" : "off")"
+            if let origin = session.repoState.adapterOrigin { adapters += ", from repo:\(origin)" }
+        }
+        var training = "none", checkpoints = "none"
+        if let t = session.trainer {
+            training = "\(t.mode.rawValue) on '\(t.dataName ?? "?")', step \(t.position.step) of \(t.totalSteps)"
+            if !t.checkpoints.isEmpty { checkpoints = "\(t.checkpoints.count) (steps \(t.checkpoints.map { String($0.step) }.joined(separator: ", ")))" }
+        }
+        return [("datasets", data.isEmpty ? "none" : data.joined(separator: ", ")), ("adapters", adapters),
+                ("training run", training), ("checkpoints", checkpoints)]
     }
 
     public static func settingsLines(_ session: Session) -> [(String, String)] {
