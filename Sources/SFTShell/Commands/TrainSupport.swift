@@ -62,9 +62,9 @@ enum TrainSupport {
         return session.datasets["valid"]
     }
 
-    /// Every conversation rendered with the model's template: tokens and the trained mask.
+    /// Every conversation rendered with the model's template (tokens and the trained mask), on every core.
     static func render(_ d: Dataset, _ model: ChatModel) throws -> [RenderedChat] {
-        try d.conversations.map { try model.render($0) }
+        try model.renderAll(d.conversations)
     }
 
     /// The held-out prompt: the messages before the first assistant reply of the first validation conversation.
