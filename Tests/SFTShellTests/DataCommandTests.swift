@@ -5,35 +5,11 @@ import Foundation
 import XCTest
 
 final class DataCommandTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
-    /// Runs `sft` on the script lines (stdin, keep-going); returns stdout.
-    func sft(_ lines: [String], model: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let exe = DataCommandTests.root.appendingPathComponent(".build/release/sft").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            XCTFail("no sft binary at \(exe): run `swift build -c release`", file: file, line: line)
-            throw XCTSkip("binary missing")
-        }
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sft-datacmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
-        let input = home.appendingPathComponent("in.sft"), output = home.appendingPathComponent("out")
-        try (["#!keep-going"] + lines).joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = model ? [input.path] : ["--no-model", input.path]
-        var env = ProcessInfo.processInfo.environment
-        env["SFT_HOME"] = home.path
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        p.currentDirectoryURL = DataCommandTests.root
-        p.standardOutput = try FileHandle(forWritingTo: output)
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return try String(contentsOf: output, encoding: .utf8)
+    /// Runs `sft` on the script lines (stdin, keep-going) from the package root; returns stdout.
+    func sft(_ lines: [String], model: Bool = true) throws -> String {
+        let script = (["#!keep-going"] + lines).joined(separator: "\n") + "\n"
+        return try SFTBinary.run(model ? ["-"] : ["--no-model", "-"], stdin: script, cwd: SFTBinary.packageRoot).stdout
     }
 
     func testLoadListReplaceAndDrop() throws {
