@@ -43,12 +43,16 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
     /// The system message the HF chat template inserts when the first message is not a system message.
     /// (SmolLM2's has no final period; LLaMA-Factory's `smollm2` template adds one, another reason exports
     /// write it out.)
-    public var defaultSystem: String? {
+    public var defaultSystem: String? { native.defaultSystem }
+
+    /// The template sft renders natively for this name; the default system prompts live there, once.
+    public var native: ChatTemplateKind {
         switch self {
-        case .chatml, .llama3: nil
-        case .smollm2: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
-        case .qwen2: "You are a helpful assistant."
-        case .qwen25: "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+        case .chatml: .plainChatML
+        case .smollm2: .smolLM2
+        case .qwen2: .qwen2
+        case .qwen25: .qwen25
+        case .llama3: .llama3
         }
     }
 
