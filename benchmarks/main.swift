@@ -64,6 +64,8 @@ func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
         return (t1 - t0, t2 - t1, now() - t2)
     }
     _ = try step()   // warm-up
+    StageProfile.enabled = ProcessInfo.processInfo.environment["SFT_PROFILE"] == "1"
+    StageProfile.reset()
     var total = 0.0
     for _ in 0..<steps {
         let (f, b, o) = try step()
@@ -71,6 +73,10 @@ func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
         FileHandle.standardError.write(String(format: "  %@ step: forward %.3fs backward %.3fs adamw %.3fs\n", label, f, b, o).data(using: .utf8)!)
     }
     let tps = Double(B * T * steps) / total
+    if StageProfile.enabled {
+        FileHandle.standardError.write("  \(label) per step by stage:\n\(StageProfile.report(per: Double(steps)))\n".data(using: .utf8)!)
+        StageProfile.enabled = false
+    }
     print(String(format: "train %@  B%dxT%d: %.0f tok/s  peak %.2f GB", label, B, T, tps, peakRSS()))
     print(String(format: "FIGURE train %@ tok_s=%.1f peak_gb=%.2f", key, tps, peakRSS()))
 }

@@ -89,7 +89,7 @@ final class KernelTests: XCTestCase {
             var o2 = out
             attentionForward(&o2, &probs, q, k, v, B: B, Tq: Tq, Tk: Tk, NH: NH, NKV: NKV, HS: HS)
             var dq = [Float](repeating: 0, count: q.count), dk = [Float](repeating: 0, count: k.count), dv = dk
-            var scratch = [Float](repeating: 0, count: Tq * Tk)
+            var scratch = [Float](repeating: 0, count: B * NKV * Tq * Tk)
             attentionBackward(&dq, &dk, &dv, &scratch, dOut, q, k, v, probs, B: B, Tq: Tq, Tk: Tk, NH: NH, NKV: NKV, HS: HS)
             checkGradient("dq", x: q, analytic: dq, dOut: dOut) { attn($0, k, v, B: B, Tq: Tq, Tk: Tk, NH: NH, NKV: NKV, HS: HS) }
             checkGradient("dk", x: k, analytic: dk, dOut: dOut) { attn(q, $0, v, B: B, Tq: Tq, Tk: Tk, NH: NH, NKV: NKV, HS: HS) }

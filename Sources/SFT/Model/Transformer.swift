@@ -74,9 +74,9 @@ public final class Transformer: @unchecked Sendable {
         trainedTokens = Int(trained)
         guard trained > 0 else { readyForBackward = needGradients; if needGradients { a.dlnf.buffer.update(repeating: 0) }; return 0 }
         if needGradients { a.dlnf.buffer.update(repeating: 0) }
-        let total = lmHeadCrossEntropy(a.losses.ptr, needGradients ? a.dlnf.ptr : nil, needGradients ? grads?.lmHead.ptr : nil,
+        let total = stage("lm head") { lmHeadCrossEntropy(a.losses.ptr, needGradients ? a.dlnf.ptr : nil, needGradients ? grads?.lmHead.ptr : nil,
                                        scratch: a.head.ptr, a.lnf.ptr, params.lmHead.ptr, targets, mask,
-                                       gradScale: 1 / trained, n: N, C: C, V: V, chunk: a.headChunk)
+                                       gradScale: 1 / trained, n: N, C: C, V: V, chunk: a.headChunk) }
         readyForBackward = needGradients
         return Float(total / Double(trained))
     }
@@ -100,26 +100,26 @@ public final class Transformer: @unchecked Sendable {
         let c = config, p = params
         let (N, C, Q, KV, FF) = (B * T, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize)
         let sc = scratch(a)
-        embeddingForward(a.resid.ptr, tokens, p.tokenEmbedding.ptr, n: N, C: C)
+        stage("embedding") { embeddingForward(a.resid.ptr, tokens, p.tokenEmbedding.ptr, n: N, C: C) }
         for l in 0..<c.numLayers {
             let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
             let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr, out = a.resid.slice(l + 1).ptr
-            rmsnormForward(ln1, a.ln1Rstd.slice(l).ptr, x, p.attnNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps)
-            linearLayerForward(q, ln1, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q)
-            linearLayerForward(k, ln1, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV)
-            linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV)
-            ropeForward(q, rope, n: N, T: T, posOffset: 0, heads: c.numHeads)
-            ropeForward(k, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads)
-            attentionForward(att, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
-            r2.update(from: x, count: N * C)   // resid2 = x + att @ Wo^T
-            linearLayerForward(r2, att, p.wo.slice(l).ptr, nil, adapter(.o, l, a), sc, n: N, inF: Q, outF: C, accumulate: true)
-            rmsnormForward(ln2, a.ln2Rstd.slice(l).ptr, r2, p.mlpNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps)
-            linearLayerForward(gate, ln2, p.wGate.slice(l).ptr, nil, adapter(.gate, l, a), sc, n: N, inF: C, outF: FF)
-            linearLayerForward(up, ln2, p.wUp.slice(l).ptr, nil, adapter(.up, l, a), sc, n: N, inF: C, outF: FF)
-            swigluForward(a.h.ptr, gate, up, n: N * FF)
-            out.update(from: r2, count: N * C)  // resid[l+1] = resid2 + h @ Wdown^T
-            linearLayerForward(out, a.h.ptr, p.wDown.slice(l).ptr, nil, adapter(.down, l, a), sc, n: N, inF: FF, outF: C, accumulate: true)
+            stage("rmsnorm") { rmsnormForward(ln1, a.ln1Rstd.slice(l).ptr, x, p.attnNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps) }
+            stage("linear fwd") { linearLayerForward(q, ln1, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q) }
+            stage("linear fwd") { linearLayerForward(k, ln1, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
+            stage("linear fwd") { linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
+            stage("rope") { ropeForward(q, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }
+            stage("rope") { ropeForward(k, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads) }
+            stage("attention fwd") { attentionForward(att, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+            stage("copies") { r2.update(from: x, count: N * C) }   // resid2 = x + att @ Wo^T
+            stage("linear fwd") { linearLayerForward(r2, att, p.wo.slice(l).ptr, nil, adapter(.o, l, a), sc, n: N, inF: Q, outF: C, accumulate: true) }
+            stage("rmsnorm") { rmsnormForward(ln2, a.ln2Rstd.slice(l).ptr, r2, p.mlpNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps) }
+            stage("linear fwd") { linearLayerForward(gate, ln2, p.wGate.slice(l).ptr, nil, adapter(.gate, l, a), sc, n: N, inF: C, outF: FF) }
+            stage("linear fwd") { linearLayerForward(up, ln2, p.wUp.slice(l).ptr, nil, adapter(.up, l, a), sc, n: N, inF: C, outF: FF) }
+            stage("swiglu") { swigluForward(a.h.ptr, gate, up, n: N * FF) }
+            stage("copies") { out.update(from: r2, count: N * C) }  // resid[l+1] = resid2 + h @ Wdown^T
+            stage("linear fwd") { linearLayerForward(out, a.h.ptr, p.wDown.slice(l).ptr, nil, adapter(.down, l, a), sc, n: N, inF: FF, outF: C, accumulate: true) }
         }
     }
 
@@ -141,36 +141,36 @@ public final class Transformer: @unchecked Sendable {
             let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr
             // forward: resid[l+1] = resid2 + h @ Wdown^T  (dres carries on as d resid2)
-            swigluForward(a.h.ptr, gate, up, n: N * FF)
-            linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc,
-                                n: N, inF: FF, outF: C, overwriteDx: true)
+            stage("swiglu") { swigluForward(a.h.ptr, gate, up, n: N * FF) }
+            stage("linear bwd") { linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc,
+                                n: N, inF: FF, outF: C, overwriteDx: true) }
             // forward: h = swiglu(gate, up)
-            a.dgate.buffer.update(repeating: 0); a.dup.buffer.update(repeating: 0)
-            swigluBackward(a.dgate.ptr, a.dup.ptr, a.dh.ptr, gate, up, n: N * FF)
+            stage("copies") { a.dgate.buffer.update(repeating: 0); a.dup.buffer.update(repeating: 0) }
+            stage("swiglu") { swigluBackward(a.dgate.ptr, a.dup.ptr, a.dh.ptr, gate, up, n: N * FF) }
             // forward: gate = ln2 @ Wgate^T;  up = ln2 @ Wup^T
-            linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc,
-                                n: N, inF: C, outF: FF, overwriteDx: true)
-            linearLayerBackward(dln, g?.wUp.slice(l).ptr, nil, a.dup.ptr, ln2, p.wUp.slice(l).ptr, adapter(.up, l, a), sc, n: N, inF: C, outF: FF)
+            stage("linear bwd") { linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc,
+                                n: N, inF: C, outF: FF, overwriteDx: true) }
+            stage("linear bwd") { linearLayerBackward(dln, g?.wUp.slice(l).ptr, nil, a.dup.ptr, ln2, p.wUp.slice(l).ptr, adapter(.up, l, a), sc, n: N, inF: C, outF: FF) }
             // forward: ln2 = rmsnorm(resid2, mlpNorm)
-            rmsnormBackward(dres, g?.mlpNorm.slice(l).ptr, dln, r2, p.mlpNorm.slice(l).ptr, a.ln2Rstd.slice(l).ptr, n: N, C: C)
+            stage("rmsnorm") { rmsnormBackward(dres, g?.mlpNorm.slice(l).ptr, dln, r2, p.mlpNorm.slice(l).ptr, a.ln2Rstd.slice(l).ptr, n: N, C: C) }
             // forward: resid2 = x + att @ Wo^T  (dres carries on as d x)
-            linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc,
-                                n: N, inF: Q, outF: C, overwriteDx: true)
+            stage("linear bwd") { linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc,
+                                n: N, inF: Q, outF: C, overwriteDx: true) }
             // forward: att = attention(q, k, v)  (probabilities recomputed, not stored per layer)
-            attentionForward(nil, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
-            a.dq.buffer.update(repeating: 0); a.dk.buffer.update(repeating: 0); a.dv.buffer.update(repeating: 0)
-            attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, a.probs.ptr,
-                              B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim)
+            stage("attention recompute") { attentionForward(nil, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+            stage("copies") { a.dq.buffer.update(repeating: 0); a.dk.buffer.update(repeating: 0); a.dv.buffer.update(repeating: 0) }
+            stage("attention bwd") { attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, a.probs.ptr,
+                              B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
             // forward: q, k = rope(q), rope(k)
-            ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads)
-            ropeBackward(a.dk.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads)
+            stage("rope") { ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }
+            stage("rope") { ropeBackward(a.dk.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads) }
             // forward: q = ln1 @ Wq^T + bq;  k = ...;  v = ...
-            linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
-                                n: N, inF: C, outF: Q, overwriteDx: true)
-            linearLayerBackward(dln, g?.wk.slice(l).ptr, g?.bk?.slice(l).ptr, a.dk.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV)
-            linearLayerBackward(dln, g?.wv.slice(l).ptr, g?.bv?.slice(l).ptr, a.dv.ptr, ln1, p.wv.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV)
+            stage("linear bwd") { linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
+                                n: N, inF: C, outF: Q, overwriteDx: true) }
+            stage("linear bwd") { linearLayerBackward(dln, g?.wk.slice(l).ptr, g?.bk?.slice(l).ptr, a.dk.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
+            stage("linear bwd") { linearLayerBackward(dln, g?.wv.slice(l).ptr, g?.bv?.slice(l).ptr, a.dv.ptr, ln1, p.wv.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
             // forward: ln1 = rmsnorm(x, attnNorm)
-            rmsnormBackward(dres, g?.attnNorm.slice(l).ptr, dln, x, p.attnNorm.slice(l).ptr, a.ln1Rstd.slice(l).ptr, n: N, C: C)
+            stage("rmsnorm") { rmsnormBackward(dres, g?.attnNorm.slice(l).ptr, dln, x, p.attnNorm.slice(l).ptr, a.ln1Rstd.slice(l).ptr, n: N, C: C) }
         }
         // forward: resid[0] = embedding[tokens]
         if let g { embeddingBackward(g.tokenEmbedding.ptr, dres, tokens, n: N, C: C) }
@@ -198,6 +198,9 @@ public final class Transformer: @unchecked Sendable {
                           dropout: training ? lora.config.dropout : 0,
                           key: SplitMix64.mix(lora.config.seed ^ (dropoutStep &* 0x100000001B3) ^ UInt64(l * 16 + ti)))
     }
+
+    @inline(__always)
+    private func stage<R>(_ name: String, _ body: () -> R) -> R { StageProfile.measure(name, body) }
 
     private func checkBatch(tokens: [Int32], targets: [Int32]?, mask: [Float]?, B: Int, T: Int) throws {
         let N = B * T

@@ -31,7 +31,7 @@ public struct Activations: @unchecked Sendable {
     public let dq: View, dattOut: View                  // (N, NH*HS)
     public let dk: View, dv: View                       // (N, NKV*HS)
     public let dgate: View, dup: View, dh: View         // (N, FF)
-    public let dprobs: View                             // (T, T)
+    public let dprobs: View                             // (B, NKV, T, T), per kv group
     // LoRA
     public let xa: View        // (L, targets, N, r), empty without LoRA
     public let dropped: View   // (N, max(C, NH*HS, FF))
@@ -47,7 +47,7 @@ public struct Activations: @unchecked Sendable {
                     k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
                     k.take([N, FF]), k.take([B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
                     k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
-                    k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([T, T]),
+                    k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([B, c.numKVHeads, T, T]),
                     k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
         }
         var counter = Carver(counting: ())

@@ -1,6 +1,7 @@
 // The one place sft calls OpenBLAS. Every matrix product (forward, backward, LoRA) goes through `gemm`.
 // Shapes follow the row-major convention: C (M, N) = alpha * op(A) (M, K) * op(B) (K, N) + beta * C.
 import COpenBLAS
+import Dispatch
 
 public enum Transpose { case none, transposed }
 
@@ -42,3 +43,13 @@ public func naiveMatmul(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int) -> [
 /// Threads OpenBLAS uses. Our own kernels use `Parallel`.
 public func blasThreads() -> Int { Int(openblas_get_num_threads()) }
 public func blasCoreName() -> String { String(cString: openblas_get_corename()) }
+
+/// Runs body(0 ..< n) spread over the cores, with OpenBLAS single-threaded meanwhile: many small independent
+/// products (attention heads) go faster side by side than each split over the cores. Not reentrant.
+public func parallelWithSingleThreadedBLAS(_ n: Int, _ body: (Int) -> Void) {
+    let threads = openblas_get_num_threads()
+    if n <= 1 || Parallel.cores == 1 { for i in 0..<n { body(i) }; return }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(threads) }
+    DispatchQueue.concurrentPerform(iterations: n) { body($0) }
+}
