@@ -111,7 +111,7 @@ public final class Transformer: @unchecked Sendable {
             stage("linear fwd") { linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
             stage("rope") { ropeForward(q, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }
             stage("rope") { ropeForward(k, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads) }
-            stage("attention fwd") { attentionForward(att, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+            stage("attention fwd") { attentionForward(att, a.probs.slice(a.storesProbs ? l : 0).ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
             stage("copies") { r2.update(from: x, count: N * C) }   // resid2 = x + att @ Wo^T
             stage("linear fwd") { linearLayerForward(r2, att, p.wo.slice(l).ptr, nil, adapter(.o, l, a), sc, n: N, inF: Q, outF: C, accumulate: true) }
             stage("rmsnorm") { rmsnormForward(ln2, a.ln2Rstd.slice(l).ptr, r2, p.mlpNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps) }
@@ -141,11 +141,11 @@ public final class Transformer: @unchecked Sendable {
             let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr
             // forward: resid[l+1] = resid2 + h @ Wdown^T  (dres carries on as d resid2)
-            stage("swiglu") { swigluForward(a.h.ptr, gate, up, n: N * FF) }
+            // h is only read for the down weight's gradient or a down adapter (recomputed, not stored per layer)
+            if g != nil || adapter(.down, l, a) != nil { stage("swiglu") { swigluForward(a.h.ptr, gate, up, n: N * FF) } }
             stage("linear bwd") { linearLayerBackward(a.dh.ptr, g?.wDown.slice(l).ptr, nil, dres, a.h.ptr, p.wDown.slice(l).ptr, adapter(.down, l, a), sc,
                                 n: N, inF: FF, outF: C, overwriteDx: true) }
             // forward: h = swiglu(gate, up)
-            stage("copies") { a.dgate.buffer.update(repeating: 0); a.dup.buffer.update(repeating: 0) }
             stage("swiglu") { swigluBackward(a.dgate.ptr, a.dup.ptr, a.dh.ptr, gate, up, n: N * FF) }
             // forward: gate = ln2 @ Wgate^T;  up = ln2 @ Wup^T
             stage("linear bwd") { linearLayerBackward(dln, g?.wGate.slice(l).ptr, nil, a.dgate.ptr, ln2, p.wGate.slice(l).ptr, adapter(.gate, l, a), sc,
@@ -156,10 +156,12 @@ public final class Transformer: @unchecked Sendable {
             // forward: resid2 = x + att @ Wo^T  (dres carries on as d x)
             stage("linear bwd") { linearLayerBackward(a.dattOut.ptr, g?.wo.slice(l).ptr, nil, dres, att, p.wo.slice(l).ptr, adapter(.o, l, a), sc,
                                 n: N, inF: Q, outF: C, overwriteDx: true) }
-            // forward: att = attention(q, k, v)  (probabilities recomputed, not stored per layer)
-            stage("attention recompute") { attentionForward(nil, a.probs.ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
-            stage("copies") { a.dq.buffer.update(repeating: 0); a.dk.buffer.update(repeating: 0); a.dv.buffer.update(repeating: 0) }
-            stage("attention bwd") { attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, a.probs.ptr,
+            // forward: att = attention(q, k, v)  (probabilities stored per layer, or recomputed when too big)
+            let probs = a.probs.slice(a.storesProbs ? l : 0).ptr
+            if !a.storesProbs {
+                stage("attention recompute") { attentionForward(nil, probs, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+            }
+            stage("attention bwd") { attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, probs,
                               B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
             // forward: q, k = rope(q), rope(k)
             stage("rope") { ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }

@@ -1,6 +1,7 @@
 // Activations: everything the forward pass saves for backward, for one (B, T), as Views into one FloatBuffer
-// (llm.c's ActivationTensors), plus the scratch shared by all layers (attention probabilities are recomputed
-// per layer in backward, the SwiGLU output h too) and the activation-gradient scratch of one layer.
+// (llm.c's ActivationTensors), plus the scratch shared by all layers (the SwiGLU output h is recomputed in
+// backward; attention probabilities are kept per layer while they fit in `storedProbsLimit`, else recomputed
+// too) and the activation-gradient scratch of one layer.
 // N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M).
 
 public struct Activations: @unchecked Sendable {
@@ -23,7 +24,8 @@ public struct Activations: @unchecked Sendable {
     public let losses: View    // (N)
     // scratch shared by layers
     public let h: View         // (N, FF)
-    public let probs: View     // (B, NH, T, T)
+    public let probs: View     // (L, B, NH, T, T) when storesProbs, else (1, B, NH, T, T)
+    public let storesProbs: Bool
     public let head: View      // lm_head chunk scratch
     public let headChunk: Int
     // activation gradients of one layer
@@ -37,7 +39,12 @@ public struct Activations: @unchecked Sendable {
     public let dropped: View   // (N, max(C, NH*HS, FF))
     public let dxa: View       // (N, r)
 
-    public init(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 256) {
+    /// Bytes of attention probabilities kept for backward (283 MB for SmolLM2-135M at 4 x 256); above it,
+    /// backward recomputes each layer's scores (about 3% of a step) instead.
+    public static let storedProbsLimit = 512 << 20
+
+    public init(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 512) {
+        let stores = c.numLayers * B * c.numHeads * T * T * MemoryLayout<Float>.size <= Self.storedProbsLimit
         func carve(_ k: inout Carver) -> [View] {
             let (N, L, C, Q, KV, FF, NH) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
             let chunk = min(headChunk, N)
@@ -45,7 +52,7 @@ public struct Activations: @unchecked Sendable {
             return [k.take([L + 1, N, C]), k.take([L, N, C]), k.take([L, N]), k.take([L, N, Q]), k.take([L, N, KV]),
                     k.take([L, N, KV]), k.take([L, N, Q]), k.take([L, N, C]), k.take([L, N, C]), k.take([L, N]),
                     k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
-                    k.take([N, FF]), k.take([B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
+                    k.take([N, FF]), k.take([stores ? L : 1, B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
                     k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
                     k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([B, c.numKVHeads, T, T]),
                     k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
@@ -56,6 +63,7 @@ public struct Activations: @unchecked Sendable {
         var k = Carver(storage)
         let v = carve(&k)
         self.B = B; self.T = T
+        storesProbs = stores
         self.headChunk = min(headChunk, B * T)
         (resid, ln1, ln1Rstd, q, self.k, self.v, attOut, resid2, ln2, ln2Rstd) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9])
         (gate, up, lnf, lnfRstd, losses, h, probs, head) = (v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17])

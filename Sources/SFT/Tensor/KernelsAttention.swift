@@ -61,7 +61,8 @@ func attentionOneQuery(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutabl
     }
 }
 
-/// dq (B,Tq,NH*HS) +=, dk, dv (B,Tk,NKV*HS) += from dout (B,Tq,NH*HS). scratch holds B*NKV*Tq*Tk floats.
+/// dq (B,Tq,NH*HS) =, dk, dv (B,Tk,NKV*HS) = from dout (B,Tq,NH*HS): overwritten, no zero fill needed.
+/// scratch holds B*NKV*Tq*Tk floats.
 /// The heads of one kv group share dk_g and dv_g, so groups (not heads) run side by side.
 public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePointer<Float>,
                               _ dv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
@@ -75,6 +76,7 @@ public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMut
         let kg = k + b * Tk * KV + g * HS, vg = v + b * Tk * KV + g * HS
         let dkg = dk + b * Tk * KV + g * HS, dvg = dv + b * Tk * KV + g * HS
         let dP = scratch + bg * Tq * Tk
+        for t in 0..<Tk { (dkg + t * KV).update(repeating: 0, count: HS); (dvg + t * KV).update(repeating: 0, count: HS) }
         for h in (g * group)..<((g + 1) * group) {
             let qh = q + b * Tq * Q + h * HS, dqh = dq + b * Tq * Q + h * HS, doh = dout + b * Tq * Q + h * HS
             let P = probs + (b * NH + h) * Tq * Tk
@@ -87,8 +89,9 @@ public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMut
                 gemm(.transposed, .none, m: e, n: HS, k: m, a: Pb, lda: Tk, b: dob, ldb: Q, beta: 1, c: dvg, ldc: KV)
                 // forward: P = softmax(S) per row  ->  dS = P * (dP - sum_j P dP)  (0 past the causal edge, where P is)
                 for i in 0..<m { softmaxBackwardRow(dPb + i * Tk, Pb + i * Tk, cols: e) }
-                // forward: S = scale * q_h @ k_g^T  ->  dq_h += scale * dS @ k_g,  dk_g += scale * dS^T @ q_h
-                gemm(.none, .none, m: m, n: HS, k: e, alpha: scale, a: dPb, lda: Tk, b: kg, ldb: KV, beta: 1, c: dqh + r0 * Q, ldc: Q)
+                // forward: S = scale * q_h @ k_g^T  ->  dq_h = scale * dS @ k_g (each block's rows once),
+                //                                       dk_g += scale * dS^T @ q_h
+                gemm(.none, .none, m: m, n: HS, k: e, alpha: scale, a: dPb, lda: Tk, b: kg, ldb: KV, c: dqh + r0 * Q, ldc: Q)
                 gemm(.transposed, .none, m: e, n: HS, k: m, alpha: scale, a: dPb, lda: Tk, b: qh + r0 * Q, ldb: Q, beta: 1, c: dkg, ldc: KV)
                 r0 = r1
             }

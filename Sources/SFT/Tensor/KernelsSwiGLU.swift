@@ -13,26 +13,26 @@ public func swigluForward(_ h: UnsafeMutablePointer<Float>, _ gate: UnsafePointe
     }
 }
 
-/// dgate (N) +=, dup (N) += from dh (N).
+/// dgate (N) =, dup (N) = from dh (N): activation gradients of one layer, overwritten (no zero fill first).
 public func swigluBackward(_ dgate: UnsafeMutablePointer<Float>, _ dup: UnsafeMutablePointer<Float>,
                            _ dh: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, n: Int) {
     // forward: h = g * sig(g) * up
-    //   dup   += dh * g * sig(g)
-    //   dgate += dh * up * sig(g) * (1 + g * (1 - sig(g)))
+    //   dup   = dh * g * sig(g)
+    //   dgate = dh * up * sig(g) * (1 + g * (1 - sig(g)))
     Parallel.rows(n, minPerChunk: 1 << 14) { r in
         var i = r.lowerBound
         let one = splat(1)
         while i + 16 <= r.upperBound {
             let g = load16(gate + i), u = load16(up + i), d = load16(dh + i)
             let sg = one / (one + fastExp(-g))
-            store16(load16(dup + i) + d * g * sg, dup + i)
-            store16(load16(dgate + i) + d * u * sg * (one + g * (one - sg)), dgate + i)
+            store16(d * g * sg, dup + i)
+            store16(d * u * sg * (one + g * (one - sg)), dgate + i)
             i += 16
         }
         while i < r.upperBound {
             let g = gate[i], sg = 1 / (1 + fastExp(-g))
-            dup[i] += dh[i] * g * sg
-            dgate[i] += dh[i] * up[i] * sg * (1 + g * (1 - sg))
+            dup[i] = dh[i] * g * sg
+            dgate[i] = dh[i] * up[i] * sg * (1 + g * (1 - sg))
             i += 1
         }
     }
