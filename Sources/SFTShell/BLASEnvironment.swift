@@ -1,6 +1,9 @@
-// OpenBLAS reads OPENBLAS_CORETYPE once, when the library loads, and Debian's 0.3.21 misdetects AVX-512
-// CPUs as Prescott (5x slower sgemm). The binary is linked against OpenBLAS, so by the time main runs it is
-// too late to set the variable: when it is missing we set it and exec ourselves once more.
+// OpenBLAS reads its environment once, when the library loads: Debian's 0.3.21 misdetects AVX-512 CPUs as
+// Prescott (5x slower sgemm) unless OPENBLAS_CORETYPE says otherwise, and after each product its worker
+// threads spin (sched_yield) for 2^28 cycles, about 0.1 s, fighting our own kernels for the two cores
+// (attention and SwiGLU ran 1.5x slower). OPENBLAS_THREAD_TIMEOUT=16 lets them sleep after ~25 us, which
+// still keeps them awake between back-to-back products. The binary is linked against OpenBLAS, so by the
+// time main runs it is too late to set either variable: when one is missing we set it and exec ourselves once more.
 import Foundation
 
 public enum BLASEnvironment {
@@ -14,11 +17,17 @@ public enum BLASEnvironment {
         return nil
     }
 
-    /// Re-executes the current process with OPENBLAS_CORETYPE set, once. Returns normally when no re-exec is needed.
-    public static func ensureCoreType() {
-        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil { return }
-        guard let core = coreTypeForThisCPU() else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
+    /// log2 of the cycles OpenBLAS threads spin before sleeping (OpenBLAS allows 4...30, default 28).
+    public static let threadTimeout = "16"
+
+    /// Re-executes the current process with OPENBLAS_CORETYPE and OPENBLAS_THREAD_TIMEOUT set, once (a value
+    /// the user set is kept). Returns normally when no re-exec is needed.
+    public static func ensureSettings() {
+        let env = ProcessInfo.processInfo.environment
+        var changed = false
+        if env["OPENBLAS_CORETYPE"] == nil, let core = coreTypeForThisCPU() { setenv("OPENBLAS_CORETYPE", core, 1); changed = true }
+        if env["OPENBLAS_THREAD_TIMEOUT"] == nil { setenv("OPENBLAS_THREAD_TIMEOUT", threadTimeout, 1); changed = true }
+        guard changed else { return }
         let args = CommandLine.arguments
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         cargs.append(nil)

@@ -56,7 +56,7 @@ public enum SFTMain {
     }
 
     public static func run() -> Never {
-        BLASEnvironment.ensureCoreType()
+        BLASEnvironment.ensureSettings()
         exit(main(Array(CommandLine.arguments.dropFirst())))
     }
 

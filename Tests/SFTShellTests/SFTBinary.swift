@@ -28,8 +28,9 @@ enum SFTBinary {
     struct Result { var stdout: String; var stderr: String; var code: Int32 }
 
     /// Runs sft with arguments and stdin text through pipes; kills it after `timeout` seconds.
+    /// `environment` entries override the test's own (nil removes the variable).
     static func run(_ args: [String], stdin: String = "", home: URL? = nil, timeout: Double = 30,
-                    cwd: URL? = nil) throws -> Result {
+                    cwd: URL? = nil, environment: [String: String?] = [:]) throws -> Result {
         let exe = try require()
         let home = home ?? tempHome()
         let dir = tempHome()
@@ -45,6 +46,7 @@ enum SFTBinary {
         var env = ProcessInfo.processInfo.environment
         env["SFT_HOME"] = home.path
         env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
         p.environment = env
         if let cwd { p.currentDirectoryURL = cwd }
         p.standardInput = try FileHandle(forReadingFrom: inURL)

@@ -3,6 +3,7 @@
 // errors come as `error:` + `hint:` on stdout, bad command-line usage exits 2, `session save` replays.
 import Foundation
 import XCTest
+import SFTShell
 
 final class ScriptModeTests: XCTestCase {
     func testPipedScriptEchoesCommandsAndComments() throws {
@@ -69,6 +70,19 @@ final class ScriptModeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("model "), r.stdout)
         XCTAssertFalse(r.stdout.contains("RSS"))
         XCTAssertTrue(r.stderr.contains("MB RSS"), r.stderr)
+    }
+
+    func testSetsOpenBLASEnvironmentItselfAndKeepsTheUsers() throws {
+        // Started bare, sft re-executes itself with the core type for this CPU and the short thread timeout.
+        let bare = try SFTBinary.run(["--no-model", "-c", "status"],
+                                     environment: ["OPENBLAS_CORETYPE": nil, "OPENBLAS_THREAD_TIMEOUT": nil])
+        XCTAssertEqual(bare.code, 0, bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("(thread timeout \(BLASEnvironment.threadTimeout))"), bare.stderr)
+        if let core = BLASEnvironment.coreTypeForThisCPU() {
+            XCTAssertTrue(bare.stderr.lowercased().contains("openblas \(core.lowercased()) x"), bare.stderr)
+        }
+        let users = try SFTBinary.run(["--no-model", "-c", "status"], environment: ["OPENBLAS_THREAD_TIMEOUT": "20"])
+        XCTAssertTrue(users.stderr.contains("(thread timeout 20)"), users.stderr)
     }
 
     func testSessionSaveWritesAReplayableNotebook() throws {
