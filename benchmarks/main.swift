@@ -159,6 +159,7 @@ func micro() {
     var t0 = now()
     for _ in 0..<10 { linearForward(c.base, a.base, b.base, rows: m, inFeatures: k, outFeatures: n) }
     print(String(format: "sgemm %dx%dx%d: %.0f GFLOP/s", m, n, k, 20 * Double(m * n * k) / (now() - t0) / 1e9))
+    lowRankMicro()
     let w = FloatBuffer(count: 49152 * 576), y = FloatBuffer(count: 49152)
     linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152)
     t0 = now()
@@ -169,6 +170,28 @@ func micro() {
     for _ in 0..<10 { halfMatVec(y.base, h, a.base, accumulate: false) }
     print(String(format: "fp16 matvec 49152x576: %.1f GB/s (%.1f fp32-equivalent)", 10 * Double(w.count * 2) / (now() - t0) / 1e9,
                  10 * Double(w.count * 4) / (now() - t0) / 1e9))
+}
+
+/// LoRA r=8 products on a (1024, 576) input: sgemm against the row loops (best of 3 rounds of 100 calls).
+func lowRankMicro() {
+    let (n, d, r) = (1024, 576, 8)
+    let x = FloatBuffer(count: n * d), dy = FloatBuffer(count: n * d), a = FloatBuffer(count: r * d), b = FloatBuffer(count: d * r)
+    let xa = FloatBuffer(count: n * r), dxa = FloatBuffer(count: n * r), gb = FloatBuffer(count: d * r)
+    for i in 0..<(n * d) { x.base[i] = Float(i % 7) * 0.1; dy.base[i] = Float(i % 5) * 0.1 }
+    func best(_ body: () -> Void) -> Double {
+        var t = Double.infinity
+        for _ in 0..<3 { let t0 = now(); for _ in 0..<100 { body() }; t = min(t, (now() - t0) / 100) }
+        return t * 1e3
+    }
+    let projGemm = best { linearForward(xa.base, x.base, a.base, rows: n, inFeatures: d, outFeatures: r) }
+    let projLoop = best { lowRankProject(xa.base, x.base, a.base, n: n, inF: d, r: r) }
+    let bwdGemm = best {
+        gemm(.transposed, .none, m: d, n: r, k: n, alpha: 2, a: dy.base, lda: d, b: xa.base, ldb: r, beta: 1, c: gb.base, ldc: r)
+        gemm(.none, .none, m: n, n: r, k: d, alpha: 2, a: dy.base, lda: d, b: b.base, ldb: r, c: dxa.base, ldc: r)
+    }
+    let bwdLoop = best { lowRankBackwardB(dxa.base, gb.base, dy.base, xa.base, b.base, n: n, outF: d, r: r, scale: 2) }
+    print(String(format: "lora r8 x@A^T 1024x576: sgemm %.3f ms, loop %.3f ms; dy@B + dB: sgemm %.3f ms, loop %.3f ms",
+                 projGemm, projLoop, bwdGemm, bwdLoop))
 }
 
 do {

@@ -97,6 +97,26 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testLowRankLoopsMatchNaiveProducts() {
+        var rng = TestRNG(11)
+        // odd sizes reach every tail (rows not a multiple of 2 or 4, columns of 4, features of 16)
+        for (n, d, r) in [(7, 37, 5), (130, 64, 8), (1, 16, 3)] {
+            let x = rng.array(n * d), A = rng.array(r * d), dy = rng.array(n * d), B = rng.array(d * r), xa0 = rng.array(n * r)
+            var xa = [Float](repeating: 0, count: n * r)
+            lowRankProject(&xa, x, A, n: n, inF: d, r: r)
+            XCTAssertLessThan(maxAbsDiff(xa, naiveMatmul(x, transpose(A, rows: r, cols: d), m: n, k: d, n: r)), 1e-4)
+            var dxa = [Float](repeating: 0, count: n * r), gB = [Float](repeating: 1, count: d * r)
+            lowRankBackwardB(&dxa, &gB, dy, xa0, B, n: n, outF: d, r: r, scale: 0.5)
+            XCTAssertLessThan(maxAbsDiff(dxa, naiveMatmul(dy, B, m: n, k: d, n: r).map { $0 * 0.5 }), 1e-4)
+            let dB = naiveMatmul(transpose(dy, rows: n, cols: d), xa0, m: d, k: n, n: r).map { 1 + $0 * 0.5 }
+            XCTAssertLessThan(maxAbsDiff(gB, dB), 1e-4)
+        }
+    }
+
+    func transpose(_ m: [Float], rows: Int, cols: Int) -> [Float] {
+        (0..<(rows * cols)).map { i in m[(i % rows) * cols + i / rows] }
+    }
+
     func testSwiGLU() {
         var rng = TestRNG(6)
         let n = 53

@@ -34,7 +34,8 @@ func linearLayerForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
         var xd = x
         if ad.dropout > 0 { loraDropout(scratch.dropped, x, count: n * inF, p: ad.dropout, key: ad.key); xd = UnsafePointer(scratch.dropped) }
         // xa (N, r) = dropout(x) @ A^T;  y += scale * xa @ B^T
-        linearForward(ad.xa, xd, ad.a, rows: n, inFeatures: inF, outFeatures: ad.rank)
+        if ad.rank <= lowRankLoopMaxRank && n > 1 { lowRankProject(ad.xa, xd, ad.a, n: n, inF: inF, r: ad.rank) }
+        else { linearForward(ad.xa, xd, ad.a, rows: n, inFeatures: inF, outFeatures: ad.rank) }
         gemm(.none, .transposed, m: n, n: outF, k: ad.rank, alpha: ad.scale, a: ad.xa, lda: ad.rank, b: ad.b, ldb: ad.rank,
              beta: 1, c: y, ldc: outF)
     }
@@ -52,11 +53,15 @@ func linearLayerBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutableP
     if let db { for i in 0..<n { vaxpy(db, 1, dy + i * outF, outF) } }
     guard let ad = adapter else { return }
     // forward: y += scale * xa @ B^T   ->  dB += scale * dy^T @ xa,  dxa = scale * dy @ B
-    if let gb = ad.gb {
-        gemm(.transposed, .none, m: outF, n: ad.rank, k: n, alpha: ad.scale, a: dy, lda: outF, b: ad.xa, ldb: ad.rank,
-             beta: 1, c: gb, ldc: ad.rank)
+    if ad.rank <= lowRankLoopMaxRank {
+        lowRankBackwardB(scratch.dxa, ad.gb, dy, ad.xa, ad.b, n: n, outF: outF, r: ad.rank, scale: ad.scale)
+    } else {
+        if let gb = ad.gb {
+            gemm(.transposed, .none, m: outF, n: ad.rank, k: n, alpha: ad.scale, a: dy, lda: outF, b: ad.xa, ldb: ad.rank,
+                 beta: 1, c: gb, ldc: ad.rank)
+        }
+        gemm(.none, .none, m: n, n: ad.rank, k: outF, alpha: ad.scale, a: dy, lda: outF, b: ad.b, ldb: ad.rank, c: scratch.dxa, ldc: ad.rank)
     }
-    gemm(.none, .none, m: n, n: ad.rank, k: outF, alpha: ad.scale, a: dy, lda: outF, b: ad.b, ldb: ad.rank, c: scratch.dxa, ldc: ad.rank)
     // forward: xa = xd @ A^T, xd = dropout(x)   ->  dA += dxa^T @ xd,  dx += dropout'(dxa @ A)
     var xd = x
     if ad.dropout > 0 { loraDropout(scratch.dropped, x, count: n * inF, p: ad.dropout, key: ad.key); xd = UnsafePointer(scratch.dropped) }
