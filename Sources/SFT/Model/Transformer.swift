@@ -58,10 +58,12 @@ public final class Transformer: @unchecked Sendable {
 
     /// Mean cross-entropy over tokens with mask > 0. tokens, targets (B*T) Int32 (targets[i] is the token after
     /// tokens[i]), mask (B*T) 1 for trained positions, 0 for prompt and padding. needGradients keeps what
-    /// backward needs and enables LoRA dropout.
+    /// backward needs and enables LoRA dropout. The gradient backward adds is that of sum(losses) /
+    /// gradientTokens (default: this batch's trained tokens, i.e. of the mean); gradient accumulation passes
+    /// the whole step's trained tokens so the micro-batches' gradients add up to the big batch's.
     @discardableResult
     public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, length T: Int,
-                        needGradients: Bool = false) throws -> Float {
+                        needGradients: Bool = false, gradientTokens: Int? = nil) throws -> Float {
         try checkBatch(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
         let a = activations(B: B, T: T)
         let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
@@ -76,7 +78,7 @@ public final class Transformer: @unchecked Sendable {
         if needGradients { a.dlnf.buffer.update(repeating: 0) }
         let total = stage("lm head") { lmHeadCrossEntropy(a.losses.ptr, needGradients ? a.dlnf.ptr : nil, needGradients ? grads?.lmHead.ptr : nil,
                                        scratch: a.head.ptr, a.lnf.ptr, params.lmHead.ptr, targets, mask,
-                                       gradScale: 1 / trained, n: N, C: C, V: V, chunk: a.headChunk) }
+                                       gradScale: 1 / Float(gradientTokens ?? Int(trained)), n: N, C: C, V: V, chunk: a.headChunk) }
         readyForBackward = needGradients
         return Float(total / Double(trained))
     }

@@ -40,14 +40,20 @@ public func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutab
             while c < C { dxi[c] += s * w[c] * di[c] + k * xi[c]; c += 1 }
         }
     }
-    //   dw[c] += sum_i dout[i,c] * x[i,c] * rstd[i]   (split over columns: no races)
+    //   dw[c] += sum_i dout[i,c] * x[i,c] * rstd[i]   (each core sums its rows into its own row, then they add up)
     guard let dw else { return }
-    let blocks = (C + 63) / 64
-    Parallel.rows(blocks) { r in
-        let lo = r.lowerBound * 64, hi = min(C, r.upperBound * 64)
-        for i in 0..<n {
-            let s = rstd[i]
-            for c in lo..<hi { dw[c] += dout[i * C + c] * x[i * C + c] * s }
+    let chunks = Parallel.chunkCount(n, minPerChunk: 64)
+    let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * C)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: chunks * C)
+    Parallel.chunks(n, count: chunks) { ch, rows in
+        let acc = partial + ch * C
+        for i in rows {
+            let xi = x + i * C, di = dout + i * C, sv = splat(rstd[i])
+            var c = 0
+            while c + 16 <= C { store16(load16(acc + c).addingProduct(load16(di + c) * load16(xi + c), sv), acc + c); c += 16 }
+            while c < C { acc[c] += di[c] * xi[c] * sv[0]; c += 1 }
         }
     }
+    for ch in 0..<chunks { vaxpy(dw, 1, partial + ch * C, C) }
 }

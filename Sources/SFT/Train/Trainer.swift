@@ -168,35 +168,25 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Gradients of the mean loss over all trained tokens of `batches`, left in the trainable gradient buffer.
-    /// Each micro-batch's backward adds its own mean gradient g_i; the buffer is rescaled around it so it ends
-    /// as sum_i (n_i / N) g_i (n_i trained tokens of micro-batch i, N of the step), the same as one big batch.
+    /// Each micro-batch's backward adds the gradient of its summed loss / N (N trained tokens of the step), so
+    /// the buffer ends as the gradient of the step's mean, the same as one big batch, with no rescaling passes.
     public func gradients(_ batches: [Batch]) throws -> (loss: Double, trained: Int, tokens: Int) {
         transformer.zeroGradients()
         let total = batches.reduce(0) { $0 + $1.trainedTokens }
-        let grads = trainable.grads
-        var lossSum = 0.0, tokens = 0, seen = 0
+        var lossSum = 0.0, tokens = 0
         for b in batches {
             tokens += b.mask.count   // positions run, padding included (what the CPU did)
             let n = b.trainedTokens
             guard n > 0 else { continue }
             let mask = b.mask.map { $0 ? Float(1) : 0 }
             let loss = try transformer.forward(tokens: b.inputs, targets: b.targets, mask: mask, batch: b.batchSize,
-                                               length: b.seqLen, needGradients: true)
+                                               length: b.seqLen, needGradients: true, gradientTokens: total)
             lossSum += Double(loss) * Double(n)
-            if n == total { transformer.backward(); seen = n; continue }
-            // buffer = S (sum so far, already weighted); S * N/n + g_i, then * n/N gives S + (n/N) g_i
-            if seen > 0 { scale(grads, Float(Double(total) / Double(n))) }
             transformer.backward()
-            scale(grads, Float(Double(n) / Double(total)))
-            seen += n
         }
         return (total > 0 ? lossSum / Double(total) : 0, total, tokens)
     }
 
-    private func scale(_ b: FloatBuffer, _ s: Float) {
-        let p = b.base
-        Parallel.rows(b.count, minPerChunk: 1 << 16) { r in for i in r { p[i] *= s } }
-    }
 
     // MARK: evaluation
 
