@@ -52,15 +52,16 @@ func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
         model.enableFullGradients()
         opt = AdamW(count: model.params.count)
     }
+    var first = true
     func step() throws -> (Double, Double, Double) {
         let t0 = now()
-        model.zeroGradients()
+        if first { model.zeroGradients(); first = false }   // later steps: AdamW zeroes them as it reads them (as Trainer does)
         try model.forward(tokens: input, targets: targets, mask: mask, batch: B, length: T, needGradients: true)
         let t1 = now()
         model.backward()
         let t2 = now()
-        if let lora = model.lora { opt.step(params: lora.params.base, grads: lora.grads.base, lr: 1e-4) }
-        else { opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: 1e-4) }
+        if let lora = model.lora { opt.step(params: lora.params.base, grads: lora.grads.base, lr: 1e-4, zeroGradients: true) }
+        else { opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: 1e-4, zeroGradients: true) }
         return (t1 - t0, t2 - t1, now() - t2)
     }
     _ = try step()   // warm-up

@@ -40,6 +40,29 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Array(p.pointer), before)
     }
 
+    func testZeroingGradientsChangesNothingElse() {
+        var rng = TestRNG(9)
+        let n = 203   // not a multiple of 16: the scalar tail zeroes too
+        let start = rng.array(n), grads = rng.array(n, scale: 0.1)
+        func run(zeroing: Bool) -> (params: [Float], grads: [Float]) {
+            let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+            p.base.update(from: start, count: n); g.base.update(from: grads, count: n)
+            let opt = AdamW(count: n, config: AdamWConfig(maxGradNorm: 0.5))
+            opt.noDecay = [10..<20]
+            opt.step(params: p.base, grads: g.base, lr: 1e-2, zeroGradients: zeroing)
+            return (Array(p.pointer), Array(g.pointer))
+        }
+        let kept = run(zeroing: false), zeroed = run(zeroing: true)
+        XCTAssertEqual(kept.params, zeroed.params)
+        XCTAssertEqual(kept.grads, grads)
+        XCTAssertEqual(zeroed.grads, [Float](repeating: 0, count: n))
+        // a skipped step leaves the gradients for the caller to see (and zero)
+        let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+        g.base.update(from: grads, count: n); g.base[5] = .infinity
+        XCTAssertTrue(AdamW(count: n).step(params: p.base, grads: g.base, lr: 1e-2, zeroGradients: true).skipped)
+        XCTAssertEqual(g.base[0], grads[0])
+    }
+
     func testNoDecayRanges() {
         let n = 64
         let p = FloatBuffer(count: n), g = FloatBuffer(count: n)

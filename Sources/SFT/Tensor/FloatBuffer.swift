@@ -33,7 +33,10 @@ public final class FloatBuffer: @unchecked Sendable {
         if mappedBytes > 0 { munmap(UnsafeMutableRawPointer(base), mappedBytes) } else { UnsafeMutableRawPointer(base).deallocate() }
     }
 
-    public func zero() { base.update(repeating: 0, count: count) }
+    public func zero() {
+        let p = base
+        Parallel.rows(count, minPerChunk: 1 << 18) { r in (p + r.lowerBound).update(repeating: 0, count: r.count) }
+    }
 
     public var pointer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
 }

@@ -31,6 +31,8 @@ public final class Trainer: @unchecked Sendable {
     public internal(set) var metrics = MetricsLog()
     public internal(set) var checkpoints: [TrainCheckpoint] = []
     private var cachedOrder: (epoch: Int, batches: [[Int]])?
+    /// True when the last AdamW step zeroed the gradient buffer as it read it, so the next step skips its zero pass.
+    private var gradientsZeroed = false
     // What the shell keeps with the run: dataset names, the held-out prompt answered at each checkpoint, and in
     // full mode the weights from before training (for --restart and --discard).
     public var dataName: String?
@@ -157,7 +159,8 @@ public final class Trainer: @unchecked Sendable {
         if g.loss.isFinite {
             optimizer.config = Self.adamConfig(hyper)
             let (p, gr) = trainable
-            let r = optimizer.step(params: p.base, grads: gr.base, lr: Float(lr))
+            let r = optimizer.step(params: p.base, grads: gr.base, lr: Float(lr), zeroGradients: true)
+            gradientsZeroed = !r.skipped
             rec.gradNorm = Double(r.gradNorm)
             rec.skipped = r.skipped
             if mode == .full { transformer.invalidateDecodeWeights() }
@@ -171,7 +174,8 @@ public final class Trainer: @unchecked Sendable {
     /// Each micro-batch's backward adds the gradient of its summed loss / N (N trained tokens of the step), so
     /// the buffer ends as the gradient of the step's mean, the same as one big batch, with no rescaling passes.
     public func gradients(_ batches: [Batch]) throws -> (loss: Double, trained: Int, tokens: Int) {
-        transformer.zeroGradients()
+        if !gradientsZeroed { transformer.zeroGradients() }
+        gradientsZeroed = false
         let total = batches.reduce(0) { $0 + $1.trainedTokens }
         var lossSum = 0.0, tokens = 0
         for b in batches {
