@@ -29,7 +29,7 @@ test: setup
 	$(SWIFT_RELEASE) --build-tests
 	swift test -c release --skip-build --disable-swift-testing
 
-# sft's figures and the peer's (HF transformers + PEFT) in ROUNDS (2) alternating rounds, best of each side in
+# sft's figures and the peer's (HF transformers + PEFT) in ROUNDS (3) alternating rounds, best of each side in
 # one table; PEER=0 skips the peer.
 bench: setup
 	$(SWIFT_RELEASE)
