@@ -173,6 +173,23 @@ func micro() {
                  10 * Double(w.count * 4) / (now() - t0) / 1e9))
 }
 
+/// AdamW over the full parameter count of SmolLM2-135M (`sft-bench adamw`, not part of `all`: 2 GB): the
+/// update pass and the gradient-norm pass it starts with, three times each.
+func adamwMicro() {
+    let n = ParameterTensors(config: cfg).count   // mmap: untouched pages cost nothing
+    let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
+    for i in 0..<n { g.base[i] = Float(i % 13) * 1e-3; p.base[i] = 0.01 }
+    let opt = AdamW(count: n)
+    opt.step(params: p.base, grads: g.base, lr: 1e-4)   // first touch of the moments
+    for _ in 0..<3 {
+        let t0 = now()
+        opt.step(params: p.base, grads: g.base, lr: 1e-4)
+        let t1 = now()
+        _ = AdamW.globalNorm(g.base, n)
+        print(String(format: "adamw %d parameters: step %.3f s (its gradient-norm pass alone %.3f s)", n, t1 - t0, now() - t1))
+    }
+}
+
 /// LoRA r=8 products on a (1024, 576) input: sgemm against the row loops (best of 3 rounds of 100 calls).
 func lowRankMicro() {
     let (n, d, r) = (1024, 576, 8)
@@ -198,6 +215,7 @@ func lowRankMicro() {
 do {
     let only = args.count > 1 ? args[1] : "all"
     if only == "all" || only == "micro" { micro() }
+    if only == "adamw" { adamwMicro() }
     if only == "all" || only == "startup" { startup() }
     if only == "all" || only == "data" { try dataLoad() }
     if only == "all" || only == "decode" { try inference() }

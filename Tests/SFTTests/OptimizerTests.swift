@@ -63,6 +63,22 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(g.base[0], grads[0])
     }
 
+    func testVectorSquareRootIsWithinFloatRounding() {
+        // zero, denormals, and normal floats over the whole range in steps of about 1.3x
+        var xs: [Float] = [0, .leastNonzeroMagnitude, 1e-40, .leastNormalMagnitude, 1, 2, 4, 0.25, .greatestFiniteMagnitude]
+        var x: Float = 1e-37
+        while x < 1e37 { xs.append(x); x *= 1.3 }
+        for start in stride(from: 0, to: xs.count, by: 16) {
+            var v = F16()
+            for j in 0..<16 { v[j] = xs[min(start + j, xs.count - 1)] }
+            let r = sqrt16(v)
+            for j in 0..<16 {
+                let want = v[j].squareRoot()
+                XCTAssertLessThanOrEqual(abs(r[j] - want), 3e-7 * want, "sqrt(\(v[j]))")
+            }
+        }
+    }
+
     func testNoDecayRanges() {
         let n = 64
         let p = FloatBuffer(count: n), g = FloatBuffer(count: n)
