@@ -9,7 +9,8 @@
 let attentionQueryBlock = 64
 
 /// out (B, Tq, NH*HS), probs (B, NH, Tq, Tk) from q (B, Tq, NH*HS) (after RoPE), k, v (B, Tk, NKV*HS).
-/// With out == nil only the probabilities are computed (backward recomputes them instead of storing all layers').
+/// With out == nil only the probabilities are computed (backward recomputes them when keeping every layer's
+/// would pass `Activations.storedProbsLimit`).
 /// Heads run side by side, one per core, each with single-threaded BLAS (a 256 x 256 x 64 product is too
 /// small to split over cores without the threads mostly waiting).
 public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: UnsafeMutablePointer<Float>,
