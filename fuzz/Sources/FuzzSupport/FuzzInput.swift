@@ -30,7 +30,7 @@ public enum FuzzInput {
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         exit(runDriver(&argc, &argv) { data, count in
-            FuzzInput.current?(data.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(bitPattern: 1)!, count)
+            FuzzInput.current?(data.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)!, count)
             return 0
         })
     }
