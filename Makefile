@@ -8,7 +8,7 @@ export SFT_MODEL ?= $(SFT_CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 SWIFT_RELEASE := swift build -c release
 BIN := .build/release
 
-.PHONY: run test bench build setup deps model fixtures clean
+.PHONY: run test bench build setup deps model fixtures clean fuzz
 
 run: setup build
 	$(BIN)/sft
@@ -34,6 +34,12 @@ test: setup
 bench: setup
 	$(SWIFT_RELEASE)
 	scripts/bench
+
+# libFuzzer targets of every parser (fuzz/, its own package: `make test` never builds it), FUZZ_S seconds each;
+# fails on any crash, leak or timeout (scripts/fuzz says where the input is).
+FUZZ_S ?= 60
+fuzz:
+	FUZZ_S=$(FUZZ_S) scripts/fuzz
 
 # Regenerates the committed reference fixtures; needs torch/transformers/peft (pip), never run by CI.
 fixtures:

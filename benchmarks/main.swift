@@ -212,6 +212,20 @@ func lowRankMicro() {
                  projGemm, projLoop, bwdGemm, bwdLoop))
 }
 
+/// `repo verify` speed: SHA-256 of a 256 MB file read in 4 MiB chunks (what verifying a blob does), best of 3.
+/// swift-crypto was measured against it in a scratch package (issue 14); see the README's "Where files live".
+func shaVerify() throws {
+    let path = NSTemporaryDirectory() + "sft-bench-sha-\(getpid()).bin"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var bytes = [UInt8](repeating: 0, count: 256 << 20)
+    for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: (i &* 2_654_435_761) >> 7) }
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    var best = Double.infinity
+    for _ in 0..<3 { let t0 = now(); _ = try SHA256.hash(file: path); best = min(best, now() - t0) }
+    print(String(format: "repo verify (sha256, ours): %.0f MB/s", Double(bytes.count) / 1e6 / best))
+    print(String(format: "FIGURE verify-sha256 mb_s=%.0f", Double(bytes.count) / 1e6 / best))
+}
+
 /// `plan`'s predicted time against the run that follows: the default model, the shipped sample chats (loop,
 /// identity and general: 74 conversations), LoRA r8 on q,k,v,o, batch 8, one epoch. The prediction is what
 /// `plan` prints: positions of every planned batch / the speed of one measured forward+backward.
@@ -248,6 +262,7 @@ do {
     if only == "adamw" { adamwMicro() }
     if only == "all" || only == "startup" { startup() }
     if only == "all" || only == "data" { try dataLoad() }
+    if only == "sha" { try shaVerify() }
     if only == "all" || only == "decode" { try inference() }
     if only == "all" || only == "lora" { try train("lora r8 qkvo", key: "lora-qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
     if only == "all" || only == "lora-all" {

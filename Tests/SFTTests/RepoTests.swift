@@ -188,7 +188,7 @@ final class RepoTests: XCTestCase {
         try Data("keep".utf8).write(to: URL(fileURLWithPath: repo.blobsDirectory + "/README"))
 
         var r = try repo.gc()
-        XCTAssertEqual(r, RepoGCResult(removedBlobs: 1, freedBytes: 4000, removedTemporaryFiles: 1))
+        XCTAssertEqual(r, RepoGCResult(removedBlobs: 1, freedBytes: 4500, removedTemporaryFiles: 1, temporaryBytes: 500))  // freed counts the temporary too
         XCTAssertFalse(repo.hasBlob(loose.digest))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), ["blob.tmp-\(getpid())-2"])
 

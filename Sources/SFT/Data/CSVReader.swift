@@ -9,6 +9,8 @@ public struct CSVReadResult: Sendable {
     public var unterminatedQuoteLine: Int?
     /// Lines where a quote appears after other text in an unquoted field, or text follows a closing quote.
     public var strayQuoteLines: [Int]
+    /// Set when a field grew past `maxField` bytes: the line it started on; reading stopped there.
+    public var overlongFieldLine: Int? = nil
 }
 
 public enum CSVReader {
@@ -25,7 +27,7 @@ public enum CSVReader {
     }
 
     /// Splits `b` into rows. Invalid UTF-8 inside a field is replaced (U+FFFD); the loader checks UTF-8 first.
-    public static func read(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> CSVReadResult {
+    public static func read(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8, maxField: Int = Int.max) -> CSVReadResult {
         var rows: [TableRow] = []
         var stray: [Int] = []
         var cells: [String] = []
@@ -51,6 +53,9 @@ public enum CSVReader {
                     if q == 0x0A { line += 1 }
                     field.append(q)
                     i += 1
+                    if field.count > maxField {
+                        return CSVReadResult(rows: rows, delimiter: delimiter, strayQuoteLines: stray, overlongFieldLine: openLine)
+                    }
                 }
                 if !closed {
                     return CSVReadResult(rows: rows, delimiter: delimiter, unterminatedQuoteLine: openLine, strayQuoteLines: stray)
@@ -78,6 +83,9 @@ public enum CSVReader {
             field.append(c)
             fieldStarted = true
             i += 1
+            if field.count > maxField {
+                return CSVReadResult(rows: rows, delimiter: delimiter, strayQuoteLines: stray, overlongFieldLine: line)
+            }
         }
         if fieldStarted || !field.isEmpty || !cells.isEmpty {
             endField()

@@ -32,11 +32,14 @@ public struct DataLoadOptions {
 }
 
 public enum DataLoader {
+    /// Longest JSONL line and CSV field read: far beyond any chat sample, far below what would exhaust memory.
+    public static let maxLineBytes = 16 << 20
     static let cancelled = SFTError("loading cancelled", hint: "nothing was loaded; run the command again")
 
     /// Loads `path`. Throws when the file cannot be read, holds no good sample, or (strict) has any error.
     public static func load(_ path: String, name: String? = nil, options: DataLoadOptions = DataLoadOptions()) throws -> Dataset {
         let displayName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        try RegularFile.check(path)   // a FIFO or device would block or never end
         guard let fh = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw SFTError(exists ? "cannot open the file" : "no such file", hint: exists ? "check its permissions" : "check the path", file: path)
@@ -112,8 +115,16 @@ public enum DataLoader {
         var pending: [UInt8] = []
         var line = 0
         var read: Int64 = 0
+        var overlong = false   // the current line passed maxLineBytes: its bytes are skipped up to the next '\n'
         func process(_ b: UnsafeBufferPointer<UInt8>) {
             line += 1
+            if overlong {
+                overlong = false
+                report.records += 1
+                drop([DataProblem(.badJSON, file: path, line: line, "the line is longer than \(maxLineBytes >> 20) MB",
+                                  hint: "a sample that long is a broken file (a missing newline?), not a conversation")], &report)
+                return
+            }
             var s = 0, e = b.count
             if line == 1, e >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
                 s = 3
@@ -136,8 +147,10 @@ public enum DataLoader {
                 var start = 0
                 while start < b.count, let hit = memchr(base + start, 0x0A, b.count - start) {
                     let nl = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if pending.isEmpty {
+                    if nl - start + pending.count > maxLineBytes { overlong = true }
+                    if pending.isEmpty || overlong {
                         process(UnsafeBufferPointer(rebasing: b[start..<nl]))
+                        pending.removeAll()
                     } else {
                         pending.append(contentsOf: b[start..<nl])
                         pending.withUnsafeBufferPointer { process($0) }
@@ -145,12 +158,15 @@ public enum DataLoader {
                     }
                     start = nl + 1
                 }
-                if start < b.count { pending.append(contentsOf: b[start...]) }
+                if start < b.count {
+                    if overlong || pending.count + (b.count - start) > maxLineBytes { overlong = true; pending.removeAll() }
+                    else { pending.append(contentsOf: b[start...]) }
+                }
             }
             options.progress?(read, total)
             if Cancellation.requested { throw cancelled }
         }
-        if !pending.isEmpty { pending.withUnsafeBufferPointer { process($0) } }
+        if !pending.isEmpty || overlong { pending.withUnsafeBufferPointer { process($0) } }
         return acc.finish(report: &report)
     }
 
@@ -211,11 +227,19 @@ public enum DataLoader {
                 from = off + 1
             }
             let delim = URL(fileURLWithPath: path).pathExtension.lowercased() == "tsv" ? 0x09 : CSVReader.detectDelimiter(b)
-            let r = CSVReader.read(b, delimiter: delim)
+            let r = CSVReader.read(b, delimiter: delim, maxField: maxLineBytes)
+            if let l = r.overlongFieldLine {
+                throw SFTError("a field starting here is longer than \(maxLineBytes >> 20) MB", hint: "a cell that long is a broken file (an unclosed quote?), not a sample",
+                               file: path, line: l)
+            }
             // A row's invalid bytes may sit on a later line of a multi-line field: map each bad line to its row.
             let starts = r.rows.map(\.row)
             var badRows = Set<Int>()
-            for l in bad { if let s = starts.last(where: { $0 <= l }) { badRows.insert(s) } }
+            for l in bad {   // binary search: the last row starting at or before line l (rows are in line order)
+                var lo = 0, hi = starts.count
+                while lo < hi { let mid = (lo + hi) / 2; if starts[mid] <= l { lo = mid + 1 } else { hi = mid } }
+                if lo > 0 { badRows.insert(starts[lo - 1]) }
+            }
             for l in r.strayQuoteLines {
                 report.add(DataProblem(.badRow, file: path, line: l, "stray quote inside an unquoted field (kept as text)",
                                        hint: "wrap the whole field in quotes and double the quotes inside: \"he said \"\"hi\"\"\""))

@@ -4,10 +4,12 @@
 // (tens of MB/s); not a general-purpose zlib. Every malformed input throws, nothing traps.
 
 public enum Inflate {
-    /// Decompresses raw DEFLATE data (no zlib/gzip header). `expectedSize` pre-sizes the output.
-    public static func decompress(_ input: [UInt8], expectedSize: Int = 0) throws -> [UInt8] {
+    /// Decompresses raw DEFLATE data (no zlib/gzip header). `expectedSize` pre-sizes the output; the output
+    /// may not grow past `limit` bytes (a zip bomb stops there with an error instead of filling memory).
+    public static func decompress(_ input: [UInt8], expectedSize: Int = 0, limit: Int = Int.max) throws -> [UInt8] {
         var s = InflateState(input)
-        s.out.reserveCapacity(expectedSize)
+        s.limit = limit
+        s.out.reserveCapacity(min(max(0, expectedSize), limit))
         var last = false
         repeat {
             last = try s.bits(1) == 1
@@ -53,8 +55,13 @@ struct InflateState {
     var bitBuf: UInt32 = 0
     var bitCount = 0
     var out: [UInt8] = []
+    var limit = Int.max
 
     init(_ input: [UInt8]) { self.input = input }
+
+    func checkLimit() throws {
+        if out.count > limit { throw SFTError("DEFLATE data inflates past \(limit) bytes", hint: "the archive declares less than it holds (a zip bomb?)") }
+    }
 
     static let corrupt = "the compressed data is corrupt or truncated"
 
@@ -81,6 +88,7 @@ struct InflateState {
         guard pos + len <= input.count else { throw SFTError("stored DEFLATE block ends early", hint: Self.corrupt) }
         out.append(contentsOf: input[pos..<(pos + len)])
         pos += len
+        try checkLimit()
     }
 
     /// Decodes one symbol: walk code lengths 1...15, comparing against the first code of each length.
@@ -115,7 +123,7 @@ struct InflateState {
     mutating func codes(_ lencode: Huffman, _ distcode: Huffman) throws {
         while true {
             let sym = try decode(lencode)
-            if sym < 256 { out.append(UInt8(sym)); continue }
+            if sym < 256 { out.append(UInt8(sym)); if out.count > limit { try checkLimit() }; continue }
             if sym == 256 { return }
             let li = sym - 257
             guard li < 29 else { throw SFTError("invalid length symbol \(sym) in DEFLATE data", hint: Self.corrupt) }
@@ -126,6 +134,7 @@ struct InflateState {
             guard dist <= out.count else { throw SFTError("DEFLATE distance \(dist) reaches before the start", hint: Self.corrupt) }
             let from = out.count - dist
             for k in 0..<len { out.append(out[from + k]) }
+            try checkLimit()
             if Cancellation.requested { throw SFTError("cancelled while decompressing") }
         }
     }

@@ -70,6 +70,9 @@ public enum XLSXReader {
         }
     }
 
+    /// Excel's limit; a reference past it is ignored (the cell takes the next column).
+    static let maxColumns = 16384
+
     /// "BC12" -> 54 (0-based column of the letters).
     static func column(of ref: String) -> Int? {
         var col = 0, seen = false
@@ -77,6 +80,7 @@ public enum XLSXReader {
             guard u >= 0x41 && u <= 0x5A else { break }
             col = col * 26 + Int(u - 0x40)
             seen = true
+            if col > maxColumns { return nil }   // past XFD (16384): a damaged reference, not a column
         }
         return seen ? col - 1 : nil
     }
@@ -163,7 +167,7 @@ final class SheetDelegate: NSObject, XMLParserDelegate {
             } else if cellType == "b" {
                 value = text == "1" ? "TRUE" : "FALSE"
             }
-            if !value.isEmpty { rows[rows.count - 1].cells[cellColumn] = value }
+            if !value.isEmpty, cellColumn < XLSXReader.maxColumns { rows[rows.count - 1].cells[cellColumn] = value }
         default: break
         }
     }

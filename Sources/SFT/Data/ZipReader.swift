@@ -17,10 +17,14 @@ public struct ZipReader {
     public let bytes: [UInt8]
     public private(set) var entries: [ZipEntry] = []
 
+    /// Caps against zip bombs: one part may inflate to at most `maxEntrySize` bytes, and an entry over 1 MB
+    /// at most `maxRatio` times its compressed size (text XML compresses 5-20x; a bomb 1000x and more).
+    public static let maxFileSize: Int64 = 1 << 30
+    public static let maxEntrySize = 512 << 20
+    public static let maxRatio = 200
+
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTError("cannot read the file", hint: "check the path and permissions", file: path)
-        }
+        let data = try RegularFile.read(path, limit: Self.maxFileSize, what: ".xlsx file")
         try self.init(bytes: [UInt8](data), path: path)
     }
 
@@ -79,12 +83,16 @@ public struct ZipReader {
         guard h + 30 <= bytes.count, u32(h) == 0x0403_4B50 else { throw corrupt("bad local header for \(name)") }
         let start = h + 30 + u16(h + 26) + u16(h + 28)
         guard start + e.compressedSize <= bytes.count else { throw corrupt("\(name) is cut off") }
+        if e.uncompressedSize > Self.maxEntrySize || (e.uncompressedSize > 1 << 20 && e.uncompressedSize / max(1, e.compressedSize) > Self.maxRatio) {
+            throw SFTError("\(name) declares \(ByteCount.text(Int64(e.uncompressedSize))) from \(ByteCount.text(Int64(e.compressedSize))) compressed, past the limits (\(ByteCount.text(Int64(Self.maxEntrySize))), \(Self.maxRatio)x)",
+                           hint: "this looks like a zip bomb, not a spreadsheet; re-save it from Excel/LibreOffice", file: path)
+        }
         let raw = Array(bytes[start..<(start + e.compressedSize)])
         let out: [UInt8]
         switch e.method {
         case 0: out = raw
         case 8:
-            do { out = try Inflate.decompress(raw, expectedSize: e.uncompressedSize) } catch let err as SFTError {
+            do { out = try Inflate.decompress(raw, expectedSize: e.uncompressedSize, limit: e.uncompressedSize) } catch let err as SFTError {
                 throw corrupt("\(name): \(err.message)")
             }
         default: throw corrupt("\(name) uses compression method \(e.method) (only stored and deflate are supported)")

@@ -35,10 +35,12 @@ public enum RepoEntries {
         try LoRAIO.write(lora, directory: dir, baseModelName: manifest.baseModel?.name)
         var m = manifest
         m.kind = .adapter
-        m.files["adapter_config"] = try repo.putBlob(file: dir + "/" + LoRAIO.configFile, mediaType: jsonType)
-        m.files["adapter"] = try repo.putBlob(file: dir + "/" + LoRAIO.weightsFile, mediaType: safetensorsType)
-        try addSource(source, to: &m, repo: repo)
-        return try repo.saveEntry(valid, manifest: m)
+        return try repo.writing {   // from the first blob to the manifest: gc in another process waits
+            m.files["adapter_config"] = try repo.putBlob(file: dir + "/" + LoRAIO.configFile, mediaType: jsonType)
+            m.files["adapter"] = try repo.putBlob(file: dir + "/" + LoRAIO.weightsFile, mediaType: safetensorsType)
+            try addSource(source, to: &m, repo: repo)
+            return try repo.saveEntry(valid, manifest: m)
+        }
     }
 
     /// Stores full weights (model.safetensors fp32 + config.json) and saves `manifest` (kind full) under `name`.
@@ -51,10 +53,12 @@ public enum RepoEntries {
         try saveHFWeights(params, directory: dir)
         var m = manifest
         m.kind = .full
-        m.files["weights"] = try repo.putBlob(file: dir + "/model.safetensors", mediaType: safetensorsType)
-        m.files["config"] = try repo.putBlob(file: dir + "/config.json", mediaType: jsonType)
-        try addSource(source, to: &m, repo: repo)
-        return try repo.saveEntry(valid, manifest: m)
+        return try repo.writing {
+            m.files["weights"] = try repo.putBlob(file: dir + "/model.safetensors", mediaType: safetensorsType)
+            m.files["config"] = try repo.putBlob(file: dir + "/config.json", mediaType: jsonType)
+            try addSource(source, to: &m, repo: repo)
+            return try repo.saveEntry(valid, manifest: m)
+        }
     }
 
     /// Verifies every file of entry `name`, then reads its adapter for `model`.

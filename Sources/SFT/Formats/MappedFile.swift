@@ -17,16 +17,15 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it by name.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             throw SFTError("cannot open: \(String(cString: strerror(errno)))", hint: "check the path", file: path)
         }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw SFTError("is a directory, expected a file", file: path)
-        }
+        try RegularFile.require(st, path)
         size = Int(st.st_size)
         if size == 0 {
             // mmap of length 0 fails; an empty file is simply truncated.

@@ -9,9 +9,7 @@ extension ModelConfig {
     public static func fromHFConfig(path: String) throws -> ModelConfig {
         var isDir: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue ? path + "/config.json" : path
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw SFTError("cannot read config.json", hint: "a Hugging Face model directory holds config.json", file: file)
-        }
+        let data = try RegularFile.read(file, limit: 1 << 20, what: "config.json")
         guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw SFTError("config.json is not a JSON object", file: file)
         }
@@ -61,6 +59,7 @@ extension ModelConfig {
             tiedEmbeddings: (j["tie_word_embeddings"] as? Bool) ?? false,
             attentionBias: arch == .qwen2 ? true : ((j["attention_bias"] as? Bool) ?? false))
         do { try c.validate() } catch var e as SFTError { e.file = file; throw e }
+        try MemoryBudget.require(try c.loadBytes(), for: "this model", file: file)
         return c
     }
 
@@ -88,6 +87,7 @@ extension ModelConfig {
             tiedEmbeddings: g.tensors["output.weight"] == nil,
             attentionBias: arch == .qwen2 || g.tensors["blk.0.attn_q.bias"] != nil)
         do { try c.validate() } catch var e as SFTError { e.file = g.path; throw e }
+        try MemoryBudget.require(try c.loadBytes(), for: "this model", file: g.path)
         return c
     }
 }

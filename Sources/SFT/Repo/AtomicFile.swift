@@ -85,16 +85,22 @@ public enum AtomicFile {
         return kill(pid, 0) == 0 || errno == EPERM
     }
 
+    /// The pid in `<prefix>.tmp-<pid>-<n>` (files) or `<word>-<pid>-<n>` (scratch directories such as
+    /// `export-<pid>-<n>`, `state-<pid>-<n>`).
     private static func ownerPID(_ name: String) -> Int32? {
-        guard let r = name.range(of: ".tmp-", options: .backwards) else { return nil }
-        let parts = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        let tail: Substring
+        if let r = name.range(of: ".tmp-", options: .backwards) { tail = name[r.upperBound...] }
+        else if let r = name.firstIndex(of: "-"), name[..<r].allSatisfy(\.isLetter) { tail = name[name.index(after: r)...] }
+        else { return nil }
+        let parts = tail.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt64(parts[1]) != nil else { return nil }
         return pid
     }
 
     static func posixError(_ what: String, _ path: String, _ code: Int32 = errno) -> SFTError {
         let hint: String? = switch code {
-        case ENOSPC: "the disk is full; free space (`repo gc` removes unused blobs) and try again"
+        case ENOSPC, EDQUOT: "the disk is full; free space (`repo gc` removes unused blobs) and try again"
+        case EFBIG: "the file is larger than this process may write (ulimit -f) or the file system allows"
         case EACCES, EPERM, EROFS: "check the permissions of the directory"
         default: nil
         }

@@ -196,6 +196,10 @@ public struct RepoManifest: Codable, Equatable, Sendable {
         name = try c.decode(String.self, forKey: .name)
         kind = try c.decode(RepoEntryKind.self, forKey: .kind)
         description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        // A description is a line or two; a huge one (a hand-edited or hostile manifest) is cut for display.
+        if description.utf8.count > Self.maxDescriptionBytes {
+            description = String(decoding: description.utf8.prefix(Self.maxDescriptionBytes), as: UTF8.self) + " [cut]"
+        }
         created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
         parent = try c.decodeIfPresent(String.self, forKey: .parent)
         files = try c.decodeIfPresent([String: RepoFile].self, forKey: .files) ?? [:]
@@ -219,8 +223,16 @@ public struct RepoManifest: Codable, Equatable, Sendable {
         }
     }
 
+    public static let maxDescriptionBytes = 4096
+    /// Manifests are a few KB; a larger file is not one.
+    public static let maxFileBytes = 16 << 20
+
     /// Parses a manifest; `path` is used in error messages.
     public static func parse(_ data: Data, path: String) throws -> RepoManifest {
+        if data.count > maxFileBytes {
+            throw SFTError("the manifest is \(ByteCount.text(Int64(data.count))), more than a manifest can be",
+                           hint: "the file is damaged; `repo rm` the entry and save it again", file: path)
+        }
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let m: RepoManifest

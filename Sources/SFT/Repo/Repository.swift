@@ -8,8 +8,10 @@
 // Crash safety comes from ordering: every blob is written to tmp/, fsynced and renamed into place (and its
 // directory fsynced) before the manifest that names it is written the same way. A kill at any moment leaves
 // the old entry or the complete new one; at worst a temporary file or an unreferenced blob, which gc removes.
-// gc is meant to run when no other process is saving (the shell runs it on request); `minimumAge` protects
-// blobs a concurrent save has written but not yet named in a manifest.
+// Two processes may share the repository: writers hold a shared flock on <root>/lock from their first blob to
+// their manifest (`writing`), gc holds it exclusively, so gc never sees a blob that a save has stored but not yet
+// named. Temporaries in tmp/ carry their writer's pid (`blob.tmp-<pid>-<n>`, `export-<pid>-<n>/`); gc removes
+// those whose process is gone, or that are a day old.
 import Foundation
 
 /// One line of `repo list`. `problem` is set (and the other fields may be nil) when the manifest is unreadable.
@@ -42,12 +44,14 @@ public struct RepoEntrySummary: Equatable, Sendable {
 
 public struct RepoGCResult: Equatable, Sendable {
     public var removedBlobs: Int
-    public var freedBytes: Int64
-    public var removedTemporaryFiles: Int
-    public init(removedBlobs: Int, freedBytes: Int64, removedTemporaryFiles: Int) {
+    public var freedBytes: Int64           // blobs and temporaries together
+    public var removedTemporaryFiles: Int  // files and directories in tmp/
+    public var temporaryBytes: Int64 = 0   // of freedBytes, what the temporaries held
+    public init(removedBlobs: Int, freedBytes: Int64, removedTemporaryFiles: Int, temporaryBytes: Int64 = 0) {
         self.removedBlobs = removedBlobs
         self.freedBytes = freedBytes
         self.removedTemporaryFiles = removedTemporaryFiles
+        self.temporaryBytes = temporaryBytes
     }
 }
 
@@ -56,6 +60,13 @@ public struct Repository: Sendable {
     public var blobsDirectory: String { root + "/blobs/sha256" }
     public var manifestsDirectory: String { root + "/manifests" }
     public var temporaryDirectory: String { root + "/tmp" }
+    public var lockPath: String { root + "/lock" }
+
+    /// Runs `body` as a writer: a save that stores blobs and then names them holds this from first to last, so
+    /// a concurrent `repo gc` waits instead of removing blobs not yet referenced.
+    public func writing<T>(_ body: () throws -> T) throws -> T {
+        try FileLock.with(lockPath, exclusive: false, what: "the repository at \(root)", body)
+    }
 
     /// Opens the repository at `root`, creating its directories if missing.
     public init(root: String) throws {
@@ -72,13 +83,15 @@ public struct Repository: Sendable {
     /// Stores `data` (once: if an intact blob with these bytes exists, nothing is written).
     @discardableResult
     public func putBlob(_ data: Data, mediaType: String = "application/octet-stream") throws -> RepoFile {
-        let digest = Digest(SHA256.hash(data))!
-        let file = RepoFile(digest: digest, size: Int64(data.count), mediaType: mediaType)
-        if existingBlobIsIntact(digest) { return file }
-        let writer = try AtomicFileWriter(temporaryIn: temporaryDirectory, prefix: "blob")
-        try writer.write(data)
-        try writer.commit(to: blobPath(digest))
-        return file
+        try writing {
+            let digest = Digest(SHA256.hash(data))!
+            let file = RepoFile(digest: digest, size: Int64(data.count), mediaType: mediaType)
+            if existingBlobIsIntact(digest) { return file }
+            let writer = try AtomicFileWriter(temporaryIn: temporaryDirectory, prefix: "blob")
+            try writer.write(data)
+            try writer.commit(to: blobPath(digest))
+            return file
+        }
     }
 
     /// Copies the file at `path` into the repository, hashing while copying.
@@ -92,6 +105,10 @@ public struct Repository: Sendable {
     @discardableResult
     public func putBlob(mediaType: String = "application/octet-stream",
                         _ body: (AtomicFileWriter) throws -> Void) throws -> RepoFile {
+        try writing { try putBlobUnlocked(mediaType: mediaType, body) }
+    }
+
+    private func putBlobUnlocked(mediaType: String, _ body: (AtomicFileWriter) throws -> Void) throws -> RepoFile {
         let writer = try AtomicFileWriter(temporaryIn: temporaryDirectory, prefix: "blob")
         var hasher = SHA256()
         writer.onWrite = { hasher.update($0) }
@@ -152,6 +169,10 @@ public struct Repository: Sendable {
     /// stored (putBlob first), so the manifest is always the last thing written. Returns what was stored.
     @discardableResult
     public func saveEntry(_ name: String, manifest: RepoManifest) throws -> RepoManifest {
+        try writing { try saveEntryUnlocked(name, manifest: manifest) }
+    }
+
+    private func saveEntryUnlocked(_ name: String, manifest: RepoManifest) throws -> RepoManifest {
         let path = try manifestPath(name)
         var m = manifest
         m.name = try RepoName.validate(name)
@@ -219,9 +240,19 @@ public struct Repository: Sendable {
 
     // MARK: garbage collection
 
-    /// Removes blobs no manifest references (if at least `minimumAge` seconds old) and temporary files left
-    /// by processes that are gone. Refuses to run while any manifest is unreadable, since its blobs are unknown.
+    /// Removes blobs no manifest references (if at least `minimumAge` seconds old) and temporaries left by
+    /// processes that are gone. Refuses to run while any manifest is unreadable, since its blobs are unknown.
+    /// Holds the repository lock exclusively: saves in other processes wait (and gc waits for them).
     public func gc(minimumAge: TimeInterval = 0) throws -> RepoGCResult {
+        try FileLock.with(lockPath, exclusive: true, what: "repo gc", { try gcLocked(minimumAge: minimumAge, dryRun: false) })
+    }
+
+    /// What `gc` would free now (unreferenced blobs and stale temporaries), without removing anything or locking.
+    public func reclaimable() -> RepoGCResult? {
+        try? gcLocked(minimumAge: 0, dryRun: true)
+    }
+
+    private func gcLocked(minimumAge: TimeInterval, dryRun: Bool) throws -> RepoGCResult {
         var referenced = Set<Digest>()
         for name in try manifestNames() {
             do { try readManifest(name).files.values.forEach { referenced.insert($0.digest) } } catch {
@@ -236,7 +267,7 @@ public struct Repository: Sendable {
             let path = blobsDirectory + "/" + file
             var st = stat()
             guard stat(path, &st) == 0, now - Double(st.st_mtim.tv_sec) >= minimumAge else { continue }
-            if unlink(path) == 0 {
+            if dryRun || unlink(path) == 0 {
                 result.removedBlobs += 1
                 result.freedBytes += Int64(st.st_size)
             }
@@ -246,11 +277,28 @@ public struct Repository: Sendable {
             var st = stat()
             guard lstat(path, &st) == 0 else { continue }
             let old = now - Double(st.st_mtim.tv_sec) > 24 * 3600
-            if old || !AtomicFile.ownerAlive(temporaryName: file), unlink(path) == 0 { result.removedTemporaryFiles += 1 }
+            guard old || !AtomicFile.ownerAlive(temporaryName: file) else { continue }
+            let bytes = Self.treeSize(path)
+            if dryRun || (try? FileManager.default.removeItem(atPath: path)) != nil {
+                result.removedTemporaryFiles += 1
+                result.temporaryBytes += bytes
+                result.freedBytes += bytes
+            }
         }
-        try AtomicFile.syncDirectory(blobsDirectory)
-        try AtomicFile.syncDirectory(temporaryDirectory)
+        if !dryRun {
+            try AtomicFile.syncDirectory(blobsDirectory)
+            try AtomicFile.syncDirectory(temporaryDirectory)
+        }
         return result
+    }
+
+    /// Bytes of the file, or of every file under the directory (symlinks not followed).
+    static func treeSize(_ path: String) -> Int64 {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return 0 }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return Int64(st.st_size) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.reduce(0) { $0 + treeSize(path + "/" + $1) }
     }
 
     // MARK: helpers
@@ -293,7 +341,7 @@ public struct Repository: Sendable {
     /// name is the entry's name, whatever the JSON says.
     private func readManifest(_ name: String) throws -> RepoManifest {
         let path = manifestsDirectory + "/" + name + ".json"
-        guard let data = FileManager.default.contents(atPath: path) else { throw SFTError("cannot read the manifest", file: path) }
+        let data = try RegularFile.read(path, limit: Int64(RepoManifest.maxFileBytes), what: "manifest")
         var m = try RepoManifest.parse(data, path: path)
         m.name = name
         return m

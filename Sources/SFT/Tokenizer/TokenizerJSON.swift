@@ -5,9 +5,7 @@ import Foundation
 
 extension BPETokenizer {
     public static func fromTokenizerJSON(path: String) throws -> BPETokenizer {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTError("cannot read tokenizer file", hint: "check the path", file: path)
-        }
+        let data = try RegularFile.read(path, limit: 256 << 20, what: "tokenizer.json")
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw SFTError("not a JSON object", hint: "expected a Hugging Face tokenizer.json", file: path)
         }
@@ -17,16 +15,27 @@ extension BPETokenizer {
         }
         var maxId = -1
         var byId: [Int: String] = [:]
+        let addedTokens = root["added_tokens"] as? [[String: Any]] ?? []
+        let addedCount = addedTokens.count
         for (tok, v) in vocab {
             guard let id = (v as? NSNumber)?.intValue, id >= 0 else {
                 throw SFTError("vocab entry '\(tok)' has no integer id", file: path)
+            }
+            // Ids index an array of vocabulary size: one past the number of entries is a gap, never a token.
+            if id >= vocab.count + addedCount {
+                throw SFTError("vocab entry '\(tok)' has id \(id), past the \(vocab.count + addedCount) tokens in the file",
+                               hint: "the tokenizer.json is damaged", file: path)
             }
             byId[id] = tok
             maxId = max(maxId, id)
         }
         var special: [String] = [], added: [String] = []
-        for a in root["added_tokens"] as? [[String: Any]] ?? [] {
+        for a in addedTokens {
             guard let content = a["content"] as? String, let id = (a["id"] as? NSNumber)?.intValue, id >= 0 else { continue }
+            if id >= vocab.count + addedCount {
+                throw SFTError("added token '\(content)' has id \(id), past the \(vocab.count + addedCount) tokens in the file",
+                               hint: "the tokenizer.json is damaged", file: path)
+            }
             byId[id] = content
             maxId = max(maxId, id)
             if (a["special"] as? Bool) ?? false { special.append(content) } else { added.append(content) }

@@ -54,9 +54,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     /// Reads the JSON part.
     public static func read(json path: String) throws -> TrainerState {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTError("cannot read the trainer state", hint: "was it saved with a training run active?", file: path)
-        }
+        let data = try RegularFile.read(path, limit: 64 << 20, what: "trainer state")
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let s: TrainerState
@@ -81,6 +79,11 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     /// Reads the three buffers of `count` floats each.
     public static func readBuffers(_ path: String, count: Int) throws -> (weights: [Float], m: [Float], v: [Float]) {
+        // The count comes from the JSON part: checked against the file's own size before any product or allocation.
+        let size = try RegularFile.check(path)
+        guard count > 0, count <= size / 12 else {
+            throw SFTError("the optimizer state holds \(size) bytes, too few for \(count) parameters", hint: "the file is damaged or from another run", file: path)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SFTError("cannot read the optimizer state", hint: "save the run again", file: path)
         }
@@ -125,6 +128,11 @@ extension Trainer {
         guard t.trainableCount == state.trainableCount else {
             throw SFTError("the saved run trains \(state.trainableCount) parameters, this model \(t.trainableCount)",
                            hint: "load the model the run was saved with", file: path)
+        }
+        let pos = state.position
+        guard pos.epoch >= 0, pos.step >= 0, state.adamSteps >= 0, pos.batch >= 0, pos.batch < max(1, t.plan.batchesPerEpoch) else {
+            throw SFTError("the saved run's position (epoch \(pos.epoch), batch \(pos.batch), step \(pos.step)) is outside its data",
+                           hint: "the trainer state is damaged; save the run again", file: path)
         }
         let (p, _) = t.trainable
         bufs.weights.withUnsafeBufferPointer { p.base.update(from: $0.baseAddress!, count: p.count) }

@@ -84,6 +84,20 @@ public final class LoRA: @unchecked Sendable {
     /// A kaiming-uniform from `config.seed`, B zero.
     public init(model: ModelConfig, config: LoRAConfig) throws {
         try config.validate()
+        // Sizes come from saved files too: the adapter's size is overflow-checked and may not exceed the model's.
+        var total = 0
+        for t in config.targets {
+            let (i, o) = t.dims(model)
+            let (perLayer, o1) = config.rank.multipliedReportingOverflow(by: i + o)
+            let (all, o2) = perLayer.multipliedReportingOverflow(by: model.numLayers)
+            if o1 || o2 { total = Int.max; break }
+            total = total > Int.max - all ? Int.max : total + all
+        }
+        let modelCount = try model.parameterCount()
+        if total > modelCount {
+            throw SFTError("lora rank \(config.rank) on \(config.targets.map(\.rawValue).joined(separator: " ")) makes an adapter larger than the model (\(modelCount) parameters)",
+                           hint: "use a rank like 8 or 16")
+        }
         self.config = config
         self.model = model
         func carve(_ k: inout Carver) -> ([LoRATarget: [View]], [LoRATarget: [View]]) {

@@ -44,18 +44,47 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var qDim: Int { numHeads * headDim }      // NH*HS
     public var kvDim: Int { numKVHeads * headDim }   // NKV*HS
 
+    /// Largest values we accept for each size: several times the largest Llama/Qwen2 models, far below what
+    /// would make products of sizes overflow. A file asking for more is damaged or hostile.
+    public static let limits: [(name: String, max: Int)] = [
+        ("vocab_size", 1 << 20), ("hidden_size", 1 << 16), ("intermediate_size", 1 << 18),
+        ("num_hidden_layers", 1 << 10), ("num_attention_heads", 1 << 10), ("num_key_value_heads", 1 << 10),
+        ("head_dim", 1 << 10), ("max_position_embeddings", 1 << 20)]
+
     /// Checks the numbers make a model we can run; the message names the field and why.
     public func validate() throws {
         func bad(_ what: String) -> SFTError { SFTError("model config: \(what)", hint: "check config.json / GGUF metadata") }
-        for (name, v) in [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
-                          ("num_hidden_layers", numLayers), ("num_attention_heads", numHeads),
-                          ("num_key_value_heads", numKVHeads), ("head_dim", headDim), ("max_position_embeddings", maxPositions)] {
-            if v <= 0 || v > 1 << 24 { throw bad("\(name) = \(v) is out of range") }
+        let values = [vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKVHeads, headDim, maxPositions]
+        for ((name, limit), v) in zip(Self.limits, values) where v <= 0 || v > limit {
+            throw bad("\(name) = \(v) is out of range (1...\(limit))")
         }
         if numHeads % numKVHeads != 0 { throw bad("num_attention_heads \(numHeads) is not a multiple of num_key_value_heads \(numKVHeads)") }
         if headDim % 2 != 0 { throw bad("head_dim \(headDim) must be even for RoPE") }
         if !(ropeTheta > 0) { throw bad("rope_theta \(ropeTheta) must be positive") }
         if !(rmsNormEps > 0) { throw bad("rms_norm_eps \(rmsNormEps) must be positive") }
+        _ = try parameterCount()
+    }
+
+    /// Number of fp32 parameters (the ParameterTensors layout), every product overflow-checked.
+    public func parameterCount() throws -> Int {
+        func mul(_ xs: Int...) throws -> Int {
+            try xs.reduce(1) { a, b in
+                let (r, o) = a.multipliedReportingOverflow(by: b)
+                if o || r > 1 << 40 { throw SFTError("model config: sizes multiply past any machine (\(xs.map(String.init).joined(separator: " x ")))",
+                                                     hint: "check config.json / GGUF metadata") }
+                return r
+            }
+        }
+        let (V, C, L, FF) = (vocabSize, hiddenSize, numLayers, intermediateSize)
+        let Q = try mul(numHeads, headDim), KV = try mul(numKVHeads, headDim)
+        var perLayer = try mul(2, C) + mul(Q, C) + mul(2, KV, C) + mul(C, Q) + mul(3, FF, C)
+        if attentionBias { perLayer += Q + 2 * KV }
+        return try mul(V, C) * (tiedEmbeddings ? 1 : 2) + mul(L, perLayer) + C
+    }
+
+    /// Bytes the fp32 weights and the RoPE table take once loaded (what `loadModel` must be able to allocate).
+    public func loadBytes() throws -> Int {
+        try parameterCount() * 4 + maxPositions * headDim * 4
     }
 
     /// SmolLM2-135M's shape, for tests and benchmarks that need the real size without the file.

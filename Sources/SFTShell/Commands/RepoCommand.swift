@@ -18,7 +18,11 @@ struct RepoList: ShellCommand {
     @Flag(help: "Also show when each entry was saved.") var times = false
 
     mutating func run(session: Session) throws {
-        let entries = try session.repository().list()
+        let repo = try session.repository()
+        let entries = try repo.list()
+        if let r = repo.reclaimable(), r.freedBytes > 0 {
+            session.out.note("\(RepoList.size(r.freedBytes)) reclaimable (unused files and leftovers of stopped saves): `repo gc` frees it")
+        }
         guard !entries.isEmpty else {
             session.out.print("the repository is empty (save NAME stores the active adapter)")
             return
@@ -93,8 +97,11 @@ struct RepoGC: ShellCommand {
 
     mutating func run(session: Session) throws {
         let r = try session.repository().gc()
-        session.out.print("freed \(RepoList.size(r.freedBytes)) in \(r.removedBlobs) file\(r.removedBlobs == 1 ? "" : "s")")
-        if r.removedTemporaryFiles > 0 { session.out.note("removed \(r.removedTemporaryFiles) leftover temporary files") }
+        let blobBytes = r.freedBytes - r.temporaryBytes
+        session.out.print("freed \(RepoList.size(blobBytes)) in \(r.removedBlobs) file\(r.removedBlobs == 1 ? "" : "s")")
+        if r.removedTemporaryFiles > 0 {
+            session.out.print("freed \(RepoList.size(r.temporaryBytes)) in \(r.removedTemporaryFiles) temporar\(r.removedTemporaryFiles == 1 ? "y" : "ies") left by stopped saves")
+        }
     }
 }
 

@@ -32,6 +32,12 @@ struct SessionSave: ShellCommand {
             throw SFTError("bad notebook name '\(name)'", hint: "use letters, digits, '-', '_' or '.', e.g. `session save lora-try1`")
         }
         try session.paths.ensure(session.paths.sessions)
+        // One writer of the sessions folder at a time: another sft saving the same name waits for this one.
+        let lock = session.paths.sessions.appendingPathComponent(".lock").path
+        try FileLock.with(lock, exclusive: true, what: "the sessions folder") { try write(session, base: base) }
+    }
+
+    private func write(_ session: Session, base: String) throws {
         let url = session.paths.sessions.appendingPathComponent(base + ".sft")
         if FileManager.default.fileExists(atPath: url.path) && !force {
             throw SFTError("notebook '\(base)' exists", hint: "`session save \(base) --force` replaces it")
@@ -40,7 +46,13 @@ struct SessionSave: ShellCommand {
         try AtomicFile.write(text, to: url)
         let n = session.record.filter(Notebook.keeps).count
         session.out.print("saved \(n) command\(n == 1 ? "" : "s") to sessions/\(base).sft")
-        if !noState { session.out.print("saved the state to sessions/\(base).state: " + (try SessionStateIO.save(session, base: base))) }
+        if !noState {
+            do { session.out.print("saved the state to sessions/\(base).state: " + (try SessionStateIO.save(session, base: base))) } catch {
+                // A failed state write (a full disk) leaves its temporary directory; the old state stays as it was.
+                try? FileManager.default.removeItem(atPath: SessionStateIO.directory(session, base) + ".tmp-\(getpid())")
+                throw error
+            }
+        }
     }
 }
 

@@ -1,0 +1,64 @@
+// Only regular files are read: a FIFO given as a model or dataset would block a read forever, a device
+// (/dev/zero, /dev/urandom) never ends, and a directory is not a file. Each is refused by name before any read.
+// `open` checks without blocking (O_NONBLOCK), then hands back a descriptor in blocking mode.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum RegularFile {
+    /// Throws unless `st` describes a regular file; the message names what the path is instead.
+    public static func require(_ st: stat, _ path: String) throws {
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: kind = "a directory"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw SFTError("is \(kind), expected a regular file", hint: "give the path of a file on disk", file: path)
+    }
+
+    /// Throws unless `path` names a regular file (following symlinks); returns its size in bytes.
+    @discardableResult
+    public static func check(_ path: String) throws -> Int64 {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            let e = errno
+            throw SFTError(e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))",
+                           hint: e == ENOENT ? "check the path" : "check its permissions", file: path)
+        }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
+        try require(st, path)
+        return Int64(st.st_size)
+    }
+
+    /// The whole file, after the regular-file check and a size limit (config.json, tokenizer.json, manifests:
+    /// small files that a hostile copy could make huge).
+    public static func read(_ path: String, limit: Int64, what: String) throws -> Data {
+        let size = try check(path)
+        if size > limit {
+            throw SFTError("\(what) is \(ByteCount.text(size)), more than the \(ByteCount.text(limit)) such a file can be",
+                           hint: "this is not a \(what), or it is damaged", file: path)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SFTError("cannot read the file", hint: "check its permissions", file: path)
+        }
+        return data
+    }
+}
+
+/// Byte counts for messages: "41.0 GB", "512 KB".
+public enum ByteCount {
+    public static func text(_ n: Int64) -> String {
+        let d = Double(n)
+        if d >= 1e9 { return String(format: "%.1f GB", d / 1e9) }
+        if d >= 1e6 { return String(format: "%.1f MB", d / 1e6) }
+        if d >= 1e3 { return String(format: "%.0f KB", d / 1e3) }
+        return "\(n) bytes"
+    }
+}
