@@ -23,7 +23,7 @@ struct EvalCommand: ShellCommand {
                 throw SFTError("no validation set", hint: "`eval NAME` names a dataset, or `train --valid NAME` sets one for the run")
             }
             label = d.name
-            result = try Trainer.evaluate(transformer: model.transformer, chats: try TrainSupport.render(d, model),
+            result = try Trainer.evaluate(transformer: model.transformer, chats: try TrainSupport.render(d, model, maxSeqLen: h.maxSeqLen),
                                           batchSize: h.batchSize, maxSeqLen: h.maxSeqLen)
         }
         let at = session.trainer.map { " at step \($0.position.step)" } ?? ""

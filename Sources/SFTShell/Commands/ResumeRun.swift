@@ -50,9 +50,9 @@ enum ResumeRun {
             guard let d = session.datasets[v] else {
                 throw SFTError("the run validated on '\(v)', which is not loaded", hint: "`data load` it (or the split that made it) first")
             }
-            validChats = try TrainSupport.render(d, model)
+            validChats = try TrainSupport.render(d, model, maxSeqLen: state.hyper.maxSeqLen)
         }
-        let chats = try TrainSupport.render(trainSet, model)
+        let chats = try TrainSupport.render(trainSet, model, maxSeqLen: state.hyper.maxSeqLen)
         if let old = session.trainer {
             old.putBaseBack(model)
             session.trainer = nil

@@ -76,8 +76,8 @@ struct TrainCommand: ShellCommand {
         }
         let trainSet = try TrainSupport.trainingSet(session, data)
         let validSet = try TrainSupport.validationSet(session, valid, training: trainSet.name)
-        let chats = try TrainSupport.render(trainSet, model)
-        let validChats = try validSet.map { try TrainSupport.render($0, model) } ?? []
+        let chats = try TrainSupport.render(trainSet, model, maxSeqLen: h.maxSeqLen)
+        let validChats = try validSet.map { try TrainSupport.render($0, model, maxSeqLen: h.maxSeqLen) } ?? []
         var hh = h
         if mode == .lora, let c = model.transformer.lora?.config {
             hh.loraRank = c.rank; hh.loraAlpha = Double(c.alpha); hh.loraDropout = Double(c.dropout); hh.loraTargets = c.targets.map(\.rawValue)

@@ -62,9 +62,10 @@ enum TrainSupport {
         return session.datasets["valid"]
     }
 
-    /// Every conversation rendered with the model's template (tokens and the trained mask), on every core.
-    static func render(_ d: Dataset, _ model: ChatModel) throws -> [RenderedChat] {
-        try model.renderAll(d.conversations)
+    /// Every conversation rendered with the model's template (tokens and the trained mask), on every core; a
+    /// plain-text set as max-seq-len blocks of its documents, every token trained (TextCorpus.swift).
+    static func render(_ d: Dataset, _ model: ChatModel, maxSeqLen: Int) throws -> [RenderedChat] {
+        try model.trainingChats(d, maxSeqLen: maxSeqLen)
     }
 
     /// The held-out prompt: the messages before the first assistant reply of the first validation conversation.
