@@ -14,12 +14,12 @@ final class DataQualityShellTests: XCTestCase {
     }
 
     func testDataShowKeepsIndentation() throws {
-        let out = try sft(["data add code --user 'Write f.' --assistant 'def f(x):\n    return  x'", "data show code 1"], model: false)
-        XCTAssertTrue(out.contains("\n  def f(x):\n      return  x\n"), out)
+        let out = try sft(["data add code --user 'Write f.' --assistant '    return  x  # indented'", "data show code 1"], model: false)
+        XCTAssertTrue(out.contains("\nassistant:\n      return  x  # indented\n"), out)
     }
 
     func testHintsDirectoryAndCheckFileWording() throws {
-        let out = try sft(["data check README.md", "data load sessions/data", "data check Tests/Fixtures/data/bad/duplicate.jsonl",
+        let out = try sft(["data check Package.swift", "data load sessions/data", "data check Tests/Fixtures/data/bad/duplicate.jsonl",
                            "data load Tests/Fixtures/data/bad/duplicate.jsonl --name dup"], model: false)
         XCTAssertTrue(out.contains("or pass --format <messages|alpaca|sharegpt|csv|xlsx|text>"), out)
         XCTAssertTrue(out.contains("sessions/data: this is a directory, not a dataset file"), out)
@@ -31,24 +31,24 @@ final class DataQualityShellTests: XCTestCase {
     func testStatsFindSaveFilterDedupAs() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sft-alpaca-\(getpid()).json").path
         let out = try sft(["set max-seq-len 32", "data load sessions/data/general.jsonl", "data stats general --bins 4",
-                           "data find river --in general --limit 1", "data save general \(file) --format alpaca",
+                           "data find 河流 --in general --limit 1", "data save general \(file) --format alpaca",
                            "data filter general --match '(?i)river|河' --as rivers", "data dedup general --as general2", "data list"])
         XCTAssertTrue(out.contains("over max-seq-len 32 (cut in training): "), out)
         XCTAssertFalse(out.contains("over max-seq-len 32 (cut in training): 0 "), out)
         let stats = out.components(separatedBy: "length in tokens per sample: min ")[1]
         let minLength = Int(stats.prefix { $0.isNumber })!
-        XCTAssertTrue(stats.contains("\n  \(minLength)-"), "histogram starts at the shortest: \(stats)")
-        XCTAssertTrue(out.range(of: "general #\\d+ \\w+: .*«[Rr]iver»", options: .regularExpression) != nil, out)
+        XCTAssertTrue(stats.range(of: "\n +\(minLength)-", options: .regularExpression) != nil, "histogram starts at the shortest: \(stats)")
+        XCTAssertTrue(out.range(of: "general #\\d+ \\w+: .*«河流»", options: .regularExpression) != nil, out)
         XCTAssertTrue(out.contains("(alpaca JSON array)"), out)
         XCTAssertTrue(try String(contentsOfFile: file, encoding: .utf8).hasPrefix("[\n{\"instruction\":"))
-        XCTAssertTrue(out.range(of: "removed \\d+ samples outside the limits, \\d+ samples kept into rivers \\(general unchanged\\)", options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.range(of: "removed \\d+ samples outside the limits, \\d+ samples? left in rivers \\(general unchanged\\)", options: .regularExpression) != nil, out)
         XCTAssertTrue(out.contains("general: no duplicates; 20 samples copied into general2 (general unchanged)"), out)
     }
 
     func testScoreListFilterAndEdits() throws {
         let out = try sft(["data load sessions/data/quality.jsonl --name q", "data check q",
                            "data replace q '{{name}}' Lumen", "data replace q '{{author}}' 'the Lumen team'",
-                           "data system q 'You are Lumen.'", "data split q --valid 0.1 --test 0.1 --seed 3",
+                           "data system q 'You are Lumen, a small assistant made by the Lumen team.'", "data split q --valid 0.1 --test 0.1 --seed 3",
                            "data score q", "data show q --sort ifd --worst 4", "data show q --sort ppl --worst 2",
                            "data filter q --max-ppl 1000 --max-ifd 1 --as clean", "data stats q",
                            "data mix both clean:3 q.test:1", "data system q --drop"])

@@ -64,9 +64,11 @@ func applyRemoval(_ r: Dataset.Removal, to d: Dataset, as newName: String?, what
     var kept = r.kept
     if let newName { try checkName(newName); kept.name = newName }
     session.store(kept)
-    let into = newName.map { " into \($0) (\(d.name) unchanged)" } ?? ""
-    if r.removed.isEmpty { return session.out.print("\(d.name): no \(what.1); \(d.count) samples " + (newName == nil ? "unchanged" : "copied" + into)) }
-    session.out.print("\(d.name): removed \(r.removed.count) \(r.removed.count == 1 ? what.0 : what.1), \(r.kept.count) samples kept" + into)
+    if r.removed.isEmpty {
+        return session.out.print("\(d.name): no \(what.1); \(d.count) samples " + (newName.map { "copied into \($0) (\(d.name) unchanged)" } ?? "unchanged"))
+    }
+    session.out.print("\(d.name): removed \(r.removed.count) \(r.removed.count == 1 ? what.0 : what.1), \(r.kept.count) sample\(r.kept.count == 1 ? "" : "s") left"
+                      + (newName.map { " in \($0) (\(d.name) unchanged)" } ?? ""))
     let shown = r.removed.prefix(10).map(explain).joined(separator: ", ")
     session.out.print("  removed: " + shown + (r.removed.count > 10 ? ", … (\(r.removed.count - 10) more)" : ""))
 }

@@ -73,7 +73,7 @@ extension DataShow {
         guard key == "ppl" || key == "ifd" else { throw SFTError("--sort is ppl or ifd, not '\(key)'", hint: "data show \(first) --sort ifd") }
         let n = worst ?? 10
         guard n >= 1 else { throw SFTError("--worst must be >= 1, got \(n)", hint: "data show \(first) --sort \(key) --worst 5") }
-        let d = try session.dataset(session.datasets[first] != nil ? first : nil)
+        let d = try session.dataset(first)
         if key == "ifd" && d.isText { throw SFTError("\(d.name) is plain text: it has no instructions, so no IFD", hint: "data show \(d.name) --sort ppl") }
         let order = try d.worst(by: key == "ifd")
         session.out.print("\(d.name): \(min(n, order.count)) of \(d.count) samples by \(key), worst first")
