@@ -6,7 +6,7 @@
 import Foundation
 
 /// One sample's score: the mean loss of its trained tokens (nan when it has none) and their count.
-public struct SampleLoss: Equatable, Sendable {
+public struct ChatLoss: Equatable, Sendable {
     public var loss: Double
     public var tokens: Int
     public init(loss: Double, tokens: Int) { self.loss = loss; self.tokens = tokens }
@@ -35,10 +35,10 @@ public enum SampleLosses {
     /// stays small. `progress(done, total)` is called after each batch with chats done. Ctrl-C throws `cancelled`.
     /// Sum over chats of loss * tokens / sum of tokens equals Trainer.evaluate's mean on the same chats.
     public static func compute(transformer: Transformer, chats: [RenderedChat], batchSize: Int, maxSeqLen: Int,
-                               progress: ((Int, Int) -> Void)? = nil) throws -> [SampleLoss] {
+                               progress: ((Int, Int) -> Void)? = nil) throws -> [ChatLoss] {
         let plan = BatchPlan(chats: chats, batchSize: batchSize, maxSeqLen: maxSeqLen, seed: 0)
         let byLength = chats.indices.sorted { chats[$0].tokens.count < chats[$1].tokens.count }
-        var out = [SampleLoss](repeating: SampleLoss(loss: .nan, tokens: 0), count: chats.count)
+        var out = [ChatLoss](repeating: ChatLoss(loss: .nan, tokens: 0), count: chats.count)
         var done = 0
         for start in stride(from: 0, to: byLength.count, by: plan.batchSize) {
             if Cancellation.requested { throw cancelled }
@@ -53,7 +53,7 @@ public enum SampleLosses {
                     for t in 0..<b.seqLen where b.mask[row * b.seqLen + t] {
                         sum += Double(losses[row * b.seqLen + t]); n += 1
                     }
-                    out[s] = SampleLoss(loss: n > 0 ? sum / Double(n) : .nan, tokens: n)
+                    out[s] = ChatLoss(loss: n > 0 ? sum / Double(n) : .nan, tokens: n)
                 }
             }
             done += rows.count
