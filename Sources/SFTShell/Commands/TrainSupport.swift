@@ -38,7 +38,7 @@ enum TrainSupport {
             guard !parts.isEmpty else { throw SFTError("--data needs a dataset name", hint: "`data list` shows the loaded ones") }
             if parts.count == 1 { return try dataset(session, named: parts[0]) }
             let sets = try parts.map { try dataset(session, named: $0) }
-            return Dataset(name: parts.joined(separator: "+"), conversations: sets.flatMap(\.conversations))
+            return try Dataset.concatenated(sets, name: parts.joined(separator: "+"))
         }
         let candidates = session.datasetNames.filter { !$0.hasSuffix(".valid") && !$0.hasSuffix(".test") }
         guard let name = candidates.last(where: { $0.hasSuffix(".train") }) ?? candidates.last, let d = session.datasets[name] else {
