@@ -39,7 +39,7 @@ write("empty-content.jsonl", [good1, line(msg("question", "   ")), good3])
 write("non-string-content.jsonl", [good1, line({"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant", "content": 42}]}), good3])
 write("bad-json.jsonl", [good1, '{"messages": [{"role": "user" "content": "missing comma"}]}', good3])
 write("duplicate.jsonl", [good1, good1, good3])
-write("unknown-shape.jsonl", [good1, line({"text": "plain text record"}), good3])
+write("unknown-shape.jsonl", [good1, line({"body": "a record of no known shape"}), good3])
 write("mixed-format.jsonl", [good1, line({"instruction": "alpaca in a messages file", "output": "x"}), good2, good3])
 # Truncated last line: the file was cut while being written (line 3).
 write("truncated-last-line.jsonl", None, raw=(good1 + "\n" + good2 + "\n" + good3[: len(good3) // 2]).encode("utf-8"))

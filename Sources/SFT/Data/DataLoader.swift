@@ -39,6 +39,11 @@ public enum DataLoader {
     /// Loads `path`. Throws when the file cannot be read, holds no good sample, or (strict) has any error.
     public static func load(_ path: String, name: String? = nil, options: DataLoadOptions = DataLoadOptions()) throws -> Dataset {
         let displayName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw SFTError("this is a directory, not a dataset file",
+                           hint: "name a file inside it, e.g. data load \(path.hasSuffix("/") ? path : path + "/")FILE.jsonl", file: path)
+        }
         try RegularFile.check(path)   // a FIFO or device would block or never end
         guard let fh = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
@@ -67,7 +72,10 @@ public enum DataLoader {
             var k = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             while k < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[head.startIndex + k]) { k += 1 }
             if k < head.count { firstByte = head[head.startIndex + k] }
-            if options.format == .csv || ((ext == "csv" || ext == "tsv") && options.format == nil) {
+            if options.format == .text && !(ext == "jsonl" || ext == "json") || ((ext == "txt" || ext == "md") && options.format == nil) {
+                report.format = .text
+                convs = try TextCorpus.load(path, fh: fh, total: total, options: options, report: &report)
+            } else if options.format == .csv || ((ext == "csv" || ext == "tsv") && options.format == nil) {
                 report.format = .csv
                 convs = try loadCSV(path, fh: fh, total: total, options: options, report: &report)
             } else if firstByte == UInt8(ascii: "[") {
@@ -76,7 +84,7 @@ public enum DataLoader {
                 convs = try loadJSONL(path, fh: fh, total: total, options: options, report: &report)
             } else {
                 throw SFTError("cannot tell the format of this file",
-                               hint: "use .jsonl (one {\"messages\": [...]} per line), .json, .csv or .xlsx, or pass format:", file: path)
+                               hint: "use .jsonl (one {\"messages\": [...]} per line), .json, .csv, .xlsx or .txt, or pass --format <messages|alpaca|sharegpt|csv|xlsx|text>", file: path)
             }
         }
         try finish(&convs, options: options, report: &report)
@@ -269,7 +277,7 @@ public enum DataLoader {
                 seen[h, default: []].append(i)
             }
         }
-        if let count = options.tokenCounter, let maxTokens = options.maxTokens {
+        if let count = options.tokenCounter, let maxTokens = options.maxTokens, report.format != .text {
             for (k, c) in convs.enumerated() {
                 let n = try count(c)
                 if n > maxTokens {
@@ -350,7 +358,7 @@ struct SchemaAccumulator {
         for (c, s) in zip(convs, schemas) {
             if s == major { kept.append(c); continue }
             DataLoader.drop([DataProblem(.otherFormat, file: file, line: c.line, "this record is \(s.rawValue), but most of the file is \(major.rawValue)",
-                                         hint: "use one format per file, or pass format: \(s.rawValue) to load that part")], &report)
+                                         hint: "use one format per file, or pass --format \(s.rawValue) to load that part")], &report)
         }
         return kept
     }

@@ -21,10 +21,13 @@ public enum ProblemKind: String, CaseIterable, Sendable, Comparable {
     case unterminatedQuote = "unterminated quote"
     case duplicate = "duplicate sample"
     case tooLong = "longer than context"
+    case cutOff = "trained tokens cut by max-seq-len"
+    case nothingTrained = "nothing to train"
+    case placeholder = "placeholder left in text"
 
     /// Warnings are reported but the record is kept (the BOM is skipped, duplicates and long samples stay
     /// until `dedup`/`filter`); everything else drops the record.
-    public var isWarning: Bool { self == .bom || self == .duplicate || self == .tooLong }
+    public var isWarning: Bool { [.bom, .duplicate, .tooLong, .cutOff, .nothingTrained, .placeholder].contains(self) }
 
     public static func < (a: ProblemKind, b: ProblemKind) -> Bool {
         let all = ProblemKind.allCases

@@ -6,6 +6,9 @@ import Foundation
 
 public enum DataFormat: String, CaseIterable, Sendable {
     case messages, alpaca, sharegpt, csv, xlsx
+    /// Plain text for continued pretraining (.txt/.md, or JSONL records {"text": ...}): each sample is one
+    /// document, held as a Conversation of one assistant message; TextCorpus.swift renders it.
+    case text
 
     /// Accepts the names a person types after `format:` (messages/openai/chatml, alpaca, sharegpt,
     /// csv/tsv, xlsx/excel).
@@ -16,11 +19,12 @@ public enum DataFormat: String, CaseIterable, Sendable {
         case "sharegpt": self = .sharegpt
         case "csv", "tsv": self = .csv
         case "xlsx", "excel": self = .xlsx
+        case "text", "txt", "pt": self = .text
         default: return nil
         }
     }
 
-    public var isJSON: Bool { self == .messages || self == .alpaca || self == .sharegpt }
+    public var isJSON: Bool { self == .messages || self == .alpaca || self == .sharegpt || self == .text }
 }
 
 /// Where a record is, plus its problems so far; converters append to `problems`.
@@ -38,16 +42,17 @@ public enum DataRecords {
     /// Which JSON schema a record has, from its keys; nil if none.
     public static func schema(of v: JSONValue) -> DataFormat? {
         guard case .object(let members) = v else { return nil }
-        var alpaca = false
+        var alpaca = false, text = false
         for m in members {
             switch m.key {
             case "messages": return .messages
             case "conversations": return .sharegpt
             case "instruction", "output": alpaca = true
+            case "text": text = true
             default: break
             }
         }
-        return alpaca ? .alpaca : nil
+        return alpaca ? .alpaca : text ? .text : nil
     }
 
     static func hint(_ kind: ProblemKind) -> String? {
@@ -61,8 +66,8 @@ public enum DataRecords {
         case .wrongType: return "content must be a plain string"
         case .badJSON: return "each line must be one complete JSON object; check quotes, commas and brackets"
         case .invalidUTF8: return "save the file as UTF-8 (e.g. iconv -f GBK -t UTF-8 in > out)"
-        case .duplicate: return "`dedup` removes exact and near-duplicates"
-        case .tooLong: return "these are cut at the context length in training; `filter` by tokens drops them"
+        case .duplicate: return "`data dedup NAME` removes the later copies (--normalized: near-duplicates too)"
+        case .tooLong: return "these are cut at the context length in training; `data filter NAME --max-tokens N` drops them"
         default: return nil
         }
     }
@@ -73,6 +78,12 @@ public enum DataRecords {
             ctx.add(.wrongType, "record is \(v.typeName), expected an object", hint: "each record is a JSON object like {\"messages\": [...]}")
             return nil
         }
+        if format == .text {
+            guard let f = v["text"] else { ctx.add(.missingField, "no \"text\" field", hint: "text records are {\"text\": \"...\"}"); return nil }
+            guard case .string(let t) = f else { ctx.add(.wrongType, "\"text\" is \(f.typeName), expected a string"); return nil }
+            if t.isBlankText { ctx.add(.emptyContent, "\"text\" is empty"); return nil }
+            return Conversation([Message(.assistant, t)], source: ctx.file, line: ctx.line)
+        }
         let messages: [Message]?
         switch format {
         case .alpaca: messages = alpaca(v, &ctx)
@@ -80,7 +91,24 @@ public enum DataRecords {
         default: messages = roleList(v, key: "messages", roleKey: "role", textKey: "content", &ctx)
         }
         guard let messages, ctx.problems.isEmpty, checkTurns(messages, &ctx) else { return nil }
-        return Conversation(messages, source: ctx.file, line: ctx.line)
+        var conv = Conversation(messages, source: ctx.file, line: ctx.line)
+        if let t = v["tools"], t != .null {
+            guard case .array(let defs) = t, defs.allSatisfy(\.isObject) else {
+                ctx.add(.wrongType, "\"tools\" must be an array of function definitions (objects)", hint: "tools: [{\"type\": \"function\", \"function\": {\"name\": ..., \"parameters\": {...}}}]")
+                return nil
+            }
+            conv.tools = defs.map(ToolJSON.dumps)
+        }
+        // Every call with an id is answered by a tool message with that id.
+        let answered = Set(messages.compactMap(\.toolCallId))
+        for (k, m) in messages.enumerated() where m.toolCalls != nil {
+            for call in m.toolCalls ?? [] where call.id != nil && !answered.contains(call.id!) && messages.contains(where: { $0.toolCallId != nil }) {
+                ctx.add(.wrongType, "message \(k + 1): tool call '\(call.id!)' has no tool message answering it",
+                        hint: "follow the call with {\"role\": \"tool\", \"tool_call_id\": \"\(call.id!)\", \"content\": ...}")
+                return nil
+            }
+        }
+        return conv
     }
 
     static func role(_ s: String, sharegpt: Bool) -> Role? {
@@ -113,15 +141,92 @@ public enum DataRecords {
                         hint: key == "conversations" ? "ShareGPT \"from\" is human/user, gpt/assistant or system" : nil)
                 continue
             }
-            guard let c = item[textKey] else { ctx.add(.missingField, "message \(n) (\(role.rawValue)) has no \"\(textKey)\""); continue }
-            guard case .string(let text) = c else {
-                ctx.add(.wrongType, "message \(n) (\(role.rawValue)): \"\(textKey)\" is \(c.typeName), expected a string")
-                continue
+            var calls: [ToolCall]?
+            if role == .assistant, let tc = item["tool_calls"], tc != .null {
+                guard let parsed = toolCalls(tc, message: n, &ctx) else { continue }
+                calls = parsed
             }
-            if text.isBlankText { ctx.add(.emptyContent, "message \(n) (\(role.rawValue)) has empty content"); continue }
-            out.append(Message(role, text))
+            let c = item[textKey] ?? .null
+            if c == .null && calls == nil { ctx.add(.missingField, "message \(n) (\(role.rawValue)) has no \"\(textKey)\""); continue }
+            guard let text = c == .null ? "" : contentText(c, message: n, role: role, key: textKey, &ctx) else { continue }
+            // OpenAI's "weight" and LLaMA-Factory v1's "loss_weight" on assistant messages: 0 shown, never trained.
+            var weight: Int?
+            for wk in ["weight", "loss_weight"] {
+                guard let w = item[wk], w != .null else { continue }
+                guard case .number(let x) = w, x == 0 || x == 1 else {
+                    ctx.add(.wrongType, "message \(n) (\(role.rawValue)): \"\(wk)\" must be 0 or 1", hint: "0 shows the message without training on it; 1 (the default) trains it")
+                    break
+                }
+                if role != .assistant && x == 1 {
+                    ctx.add(.wrongType, "message \(n) (\(role.rawValue)): \"\(wk)\": 1 only applies to assistant messages", hint: "only assistant replies are trained")
+                    break
+                }
+                weight = Int(x)
+            }
+            if text.isBlankText && calls == nil { ctx.add(.emptyContent, "message \(n) (\(role.rawValue)) has empty content"); continue }
+            var msg = Message(role, text)
+            msg.toolCalls = calls
+            if role == .tool { msg.toolCallId = item["tool_call_id"]?.stringValue }
+            if role == .assistant, weight == 0 { msg.trained = false }
+            out.append(msg)
         }
         return ctx.problems.isEmpty ? out : nil
+    }
+
+    /// An assistant's `tool_calls`: [{id, type, function: {name, arguments}}] (or {name, arguments} directly);
+    /// arguments a JSON string (OpenAI) or an object (TRL). Nil with a problem added when malformed.
+    static func toolCalls(_ v: JSONValue, message n: Int, _ ctx: inout RecordContext) -> [ToolCall]? {
+        guard case .array(let items) = v else {
+            ctx.add(.wrongType, "message \(n): \"tool_calls\" is \(v.typeName), expected an array", hint: nil); return nil
+        }
+        var out: [ToolCall] = []
+        for (j, item) in items.enumerated() {
+            let f = item["function"] ?? item
+            guard let name = f["name"]?.stringValue, !name.isEmpty else {
+                ctx.add(.missingField, "message \(n): tool call \(j + 1) has no function name", hint: "{\"type\": \"function\", \"function\": {\"name\": ..., \"arguments\": ...}}")
+                return nil
+            }
+            var args = f["arguments"] ?? .object([])
+            if case .string(let text) = args {
+                var bytes = Array(text.utf8)
+                guard let parsed = try? bytes.withUnsafeMutableBufferPointer({ try JSONParser.parse(UnsafeBufferPointer($0)) }) else {
+                    ctx.add(.badJSON, "message \(n): the arguments of tool call \(j + 1) (\(name)) are not JSON", hint: "arguments are a JSON object, or a string holding one")
+                    return nil
+                }
+                args = parsed
+            }
+            guard args.isObject else {
+                ctx.add(.wrongType, "message \(n): the arguments of tool call \(j + 1) (\(name)) are \(args.typeName), expected an object", hint: nil)
+                return nil
+            }
+            out.append(ToolCall(id: item["id"]?.stringValue, name: name, arguments: ToolJSON.dumps(args)))
+        }
+        return out
+    }
+
+    /// A message's text: a string, or an array of text parts (OpenAI {"type":"text","text":…}, LLaMA-Factory v1
+    /// {"type":"text","value":…}) joined without separators. Image or audio parts are refused: sft trains text only.
+    static func contentText(_ c: JSONValue, message n: Int, role: Role, key: String, _ ctx: inout RecordContext) -> String? {
+        if case .string(let text) = c { return text }
+        guard case .array(let parts) = c else {
+            ctx.add(.wrongType, "message \(n) (\(role.rawValue)): \"\(key)\" is \(c.typeName), expected a string or an array of text parts")
+            return nil
+        }
+        var text = ""
+        for (j, p) in parts.enumerated() {
+            let type = p["type"]?.stringValue ?? "text"
+            guard type == "text" else {
+                ctx.add(.wrongType, "message \(n) (\(role.rawValue)): part \(j + 1) is of type \"\(type.prefix(20))\"; sft trains text only",
+                        hint: "drop image/audio parts, or keep only {\"type\": \"text\", \"text\": ...} parts")
+                return nil
+            }
+            guard let t = (p["text"] ?? p["value"])?.stringValue else {
+                ctx.add(.wrongType, "message \(n) (\(role.rawValue)): text part \(j + 1) has no \"text\" string", hint: "a text part is {\"type\": \"text\", \"text\": \"...\"}")
+                return nil
+            }
+            text += t
+        }
+        return text
     }
 
     /// Alpaca: instruction (+ input) -> user, output -> assistant; optional system and history [[q, a], ...].
@@ -191,12 +296,20 @@ public enum DataRecords {
             ctx.add(.noAssistant, turns == 0 ? "no user or assistant messages" : "no assistant reply (needs a user message and the assistant's answer)")
             return false
         }
+        // user, assistant, user, ...; an assistant message with tool calls is followed by tool messages, then
+        // the assistant again.
+        var expected: [Role] = [.user]
         for k in 0..<turns {
-            let expected: Role = k % 2 == 0 ? .user : .assistant
-            let got = m[k + offset].role
-            if got != expected {
-                ctx.add(.notAlternating, "message \(k + offset + 1) is \(got.rawValue), expected \(expected.rawValue)")
+            let msg = m[k + offset], got = msg.role
+            if !expected.contains(got) {
+                ctx.add(.notAlternating, "message \(k + offset + 1) is \(got.rawValue), expected \(expected.map(\.rawValue).joined(separator: " or "))")
                 return false
+            }
+            switch got {
+            case .user: expected = [.assistant]
+            case .assistant: expected = (msg.toolCalls ?? []).isEmpty ? [.user] : [.tool]
+            case .tool: expected = [.tool, .assistant]
+            case .system: expected = []
             }
         }
         if m[m.count - 1].role != .assistant {

@@ -11,6 +11,9 @@ public struct Dataset: Sendable {
     public var format: DataFormat
     public var conversations: [Conversation]
     public var report: DataReport
+    /// Per-sample scores from `data score` (SampleLosses.swift), in sample order; nil until scored, and dropped
+    /// by any edit that changes text (they no longer describe it).
+    public var scores: [SampleScore]?
 
     public init(name: String, source: String? = nil, format: DataFormat = .messages,
                 conversations: [Conversation] = [], report: DataReport? = nil) {
@@ -38,7 +41,9 @@ public struct Dataset: Sendable {
     }
 
     func subset(_ indices: [Int], name: String) -> Dataset {
-        Dataset(name: name, source: source, format: format, conversations: indices.map { conversations[$0] }, report: report)
+        var d = Dataset(name: name, source: source, format: format, conversations: indices.map { conversations[$0] }, report: report)
+        d.scores = scores.map { s in indices.map { s[$0] } }
+        return d
     }
 
     /// Shuffles with `seed` and puts round(validFraction * count) samples in `valid` (at least one when the
@@ -67,6 +72,8 @@ public struct Dataset: Sendable {
         public var message: Int
         public var role: Role
         public var snippet: String
+        /// Where the match lies inside `snippet` (for highlighting).
+        public var match: Range<String.Index>
     }
 
     /// Case-insensitive search of every message; at most one hit per message. `context` characters of text
@@ -80,10 +87,11 @@ public struct Dataset: Sendable {
                 let s = m.content
                 let lo = s.index(r.lowerBound, offsetBy: -context, limitedBy: s.startIndex) ?? s.startIndex
                 let hi = s.index(r.upperBound, offsetBy: context, limitedBy: s.endIndex) ?? s.endIndex
-                var snip = String(s[lo..<hi]).replacingOccurrences(of: "\n", with: " ")
-                if lo > s.startIndex { snip = "…" + snip }
-                if hi < s.endIndex { snip += "…" }
-                hits.append(FindHit(sample: i, message: k, role: m.role, snippet: snip))
+                func flat(_ x: Substring) -> String { x.replacingOccurrences(of: "\n", with: " ") }
+                let before = (lo > s.startIndex ? "…" : "") + flat(s[lo..<r.lowerBound]), hit = flat(s[r])
+                let snip = before + hit + flat(s[r.upperBound..<hi]) + (hi < s.endIndex ? "…" : "")
+                let a = snip.index(snip.startIndex, offsetBy: before.count), b = snip.index(a, offsetBy: hit.count)
+                hits.append(FindHit(sample: i, message: k, role: m.role, snippet: snip, match: a..<b))
                 if hits.count >= limit { return hits }
             }
         }
@@ -100,13 +108,24 @@ public struct Dataset: Sendable {
 
     /// Keeps samples whose token count lies in `tokens` (needs `counter`) and whose number of user/assistant
     /// turns lies in `turns`.
+    /// `match` keeps samples where the regular expression matches some message; `maxPerplexity` and `maxIFD`
+    /// keep samples scored at or below them (they need `scores`; a sample without an IFD passes that limit).
     public func filter(tokens: ClosedRange<Int>? = nil, counter: ((Conversation) throws -> Int)? = nil,
-                       turns: ClosedRange<Int>? = nil) throws -> Removal {
+                       turns: ClosedRange<Int>? = nil, match: NSRegularExpression? = nil,
+                       maxPerplexity: Double? = nil, maxIFD: Double? = nil) throws -> Removal {
         if tokens != nil && counter == nil { throw SFTError("filtering by tokens needs a tokenizer", hint: "load a model first") }
+        if (maxPerplexity != nil || maxIFD != nil) && scores == nil {
+            throw SFTError("\(name) has no scores", hint: "data score \(name) computes them (needs a model)")
+        }
         var keep: [Int] = [], removed: [Int] = []
         for (i, c) in conversations.enumerated() {
             var ok = true
             if let turns, !turns.contains(c.turns.count) { ok = false }
+            if ok, let match {
+                ok = c.messages.contains { m in match.firstMatch(in: m.content, range: NSRange(m.content.startIndex..., in: m.content)) != nil }
+            }
+            if ok, let maxPerplexity, let s = scores?[i], !(s.perplexity <= maxPerplexity) { ok = false }
+            if ok, let maxIFD, let f = scores?[i].ifd, !(f <= maxIFD) { ok = false }
             if ok, let tokens, let counter, !tokens.contains(try counter(c)) { ok = false }
             if ok { keep.append(i) } else { removed.append(i) }
             if i % 1000 == 999, Cancellation.requested { throw SFTError("filter cancelled", hint: "the dataset is unchanged") }

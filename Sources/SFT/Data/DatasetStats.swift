@@ -27,7 +27,8 @@ public struct DatasetStats: Equatable, Sendable {
     /// Whether lengths and bins count tokens (true) or characters (false).
     public var lengthsInTokens = false
     public var histogram: [LengthBin] = []
-    /// Samples longer than `contextLength` (tokens), and their share; nil without render/context.
+    /// Samples longer than `contextLength` (tokens; pass the max-seq-len training cuts at), and their share;
+    /// nil without render/context.
     public var overContext: Int?
     public var overContextShare: Double?
     /// Han characters and Latin words over all text, and the Han share hanChars / (hanChars + latinWords).
@@ -55,7 +56,7 @@ extension Dataset {
                 chars += n
                 switch m.role {
                 case .system: s.systemChars += n
-                case .user: s.userChars += n; s.turns += 1
+                case .user, .tool: s.userChars += n; s.turns += 1
                 case .assistant: s.assistantChars += n; s.turns += 1
                 }
                 Dataset.countScript(m.content, han: &s.hanChars, words: &s.latinWords)
@@ -84,9 +85,10 @@ extension Dataset {
             s.minLength = lo; s.maxLength = hi
             s.meanLength = Double(lengths.reduce(0, +)) / Double(lengths.count)
             let nb = max(1, bins)
-            let width = max(1, (hi + nb) / nb)  // bins cover 0...hi
-            s.histogram = (0..<nb).map { LengthBin(lower: $0 * width, upper: ($0 + 1) * width, count: 0) }
-            for l in lengths { s.histogram[min(nb - 1, l / width)].count += 1 }
+            let width = max(1, (hi - lo + nb) / nb)  // bins cover lo...hi: no empty rows below the shortest
+            s.histogram = (0..<nb).map { LengthBin(lower: lo + $0 * width, upper: lo + ($0 + 1) * width, count: 0) }
+            while let last = s.histogram.last, last.lower > hi { s.histogram.removeLast() }
+            for l in lengths { s.histogram[min(s.histogram.count - 1, (l - lo) / width)].count += 1 }
         }
         return s
     }

@@ -1,4 +1,6 @@
-// Saves a Dataset as OpenAI messages JSONL ({"messages":[{"role":..,"content":..},..]} per line), atomically:
+// Saves a Dataset as OpenAI messages JSONL ({"messages":[{"role":..,"content":..},..]} per line), or as Alpaca
+// ({instruction, input, output, system, history}) or ShareGPT ({conversations: [{from, value}]}) records, each
+// one JSON line, or all in one JSON array (for .json files); text sets as {"text": ...}. Atomically:
 // write a temporary file next to the target, fsync it, rename over the target, fsync the directory.
 // A crash leaves either the old file or the new one, never half of one.
 import Foundation
@@ -25,9 +27,66 @@ public enum DatasetWriter {
             b.append(contentsOf: m.role.rawValue.utf8)
             b.append(contentsOf: #"","content":"#.utf8)
             appendJSONString(&b, m.content)
+            if m.role == .assistant && !m.trained { b.append(contentsOf: #","weight":0"#.utf8) }
+            if let calls = m.toolCalls, !calls.isEmpty {
+                b.append(contentsOf: #","tool_calls":["#.utf8)
+                for (j, c) in calls.enumerated() {
+                    if j > 0 { b.append(UInt8(ascii: ",")) }
+                    b.append(UInt8(ascii: "{"))
+                    if let id = c.id { b.append(contentsOf: #""id":"#.utf8); appendJSONString(&b, id); b.append(UInt8(ascii: ",")) }
+                    b.append(contentsOf: #""type":"function","function":{"name":"#.utf8); appendJSONString(&b, c.name)
+                    b.append(contentsOf: #","arguments":"#.utf8); b.append(contentsOf: c.arguments.utf8); b.append(contentsOf: "}}".utf8)
+                }
+                b.append(UInt8(ascii: "]"))
+            }
+            if let id = m.toolCallId { b.append(contentsOf: #","tool_call_id":"#.utf8); appendJSONString(&b, id) }
             b.append(UInt8(ascii: "}"))
         }
-        b.append(contentsOf: "]}".utf8)
+        b.append(UInt8(ascii: "]"))
+        if let tools = c.tools, !tools.isEmpty {
+            b.append(contentsOf: #","tools":["#.utf8)
+            b.append(contentsOf: tools.joined(separator: ",").utf8)
+            b.append(UInt8(ascii: "]"))
+        }
+        b.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends one record of `c` in `format` (messages, alpaca, sharegpt or text) as UTF-8 bytes.
+    public static func appendRecord(_ b: inout [UInt8], _ c: Conversation, format: DataFormat) {
+        func key(_ k: String, _ v: String) { appendJSONString(&b, k); b.append(UInt8(ascii: ":")); appendJSONString(&b, v) }
+        switch format {
+        case .text:
+            b.append(UInt8(ascii: "{")); key("text", c.messages.map(\.content).joined(separator: "\n")); b.append(UInt8(ascii: "}"))
+        case .alpaca:
+            // The last user/assistant pair is instruction/output; earlier pairs go in history.
+            let turns = c.turns
+            var pairs: [(String, String)] = []
+            var k = 0
+            while k + 1 < turns.count { pairs.append((turns[k].content, turns[k + 1].content)); k += 2 }
+            let last = pairs.popLast() ?? ("", "")
+            b.append(UInt8(ascii: "{")); key("instruction", last.0); b.append(UInt8(ascii: ",")); key("input", "")
+            b.append(UInt8(ascii: ",")); key("output", last.1)
+            if let sys = c.system { b.append(UInt8(ascii: ",")); key("system", sys) }
+            if !pairs.isEmpty {
+                b.append(contentsOf: #","history":["#.utf8)
+                for (j, p) in pairs.enumerated() {
+                    if j > 0 { b.append(UInt8(ascii: ",")) }
+                    b.append(UInt8(ascii: "[")); appendJSONString(&b, p.0); b.append(UInt8(ascii: ",")); appendJSONString(&b, p.1); b.append(UInt8(ascii: "]"))
+                }
+                b.append(UInt8(ascii: "]"))
+            }
+            b.append(UInt8(ascii: "}"))
+        case .sharegpt:
+            b.append(contentsOf: #"{"conversations":["#.utf8)
+            for (k, m) in c.messages.enumerated() {
+                if k > 0 { b.append(UInt8(ascii: ",")) }
+                b.append(UInt8(ascii: "{")); key("from", m.role == .user ? "human" : m.role == .assistant ? "gpt" : "system")
+                b.append(UInt8(ascii: ",")); key("value", m.content); b.append(UInt8(ascii: "}"))
+            }
+            b.append(contentsOf: "]}".utf8)
+        default:
+            appendJSONLine(&b, c)
+        }
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)
@@ -72,8 +131,9 @@ public enum DatasetWriter {
         b.append(0x22)
     }
 
-    /// Writes `conversations` to `path` as messages JSONL, atomically. Throws SFTError with the path.
-    public static func save(_ conversations: [Conversation], to path: String) throws {
+    /// Writes `conversations` to `path` as `format` records, one per line (JSONL) or as one JSON array,
+    /// atomically. Throws SFTError with the path.
+    public static func save(_ conversations: [Conversation], to path: String, format: DataFormat = .messages, jsonArray: Bool = false) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let tmp = dir + "/." + URL(fileURLWithPath: path).lastPathComponent + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -91,11 +151,14 @@ public enum DatasetWriter {
             }
             buffer.removeAll(keepingCapacity: true)
         }
-        for c in conversations {
-            appendJSONLine(&buffer, c)
+        if jsonArray { buffer.append(UInt8(ascii: "[")); buffer.append(0x0A) }
+        for (k, c) in conversations.enumerated() {
+            appendRecord(&buffer, c, format: format)
+            if jsonArray && k + 1 < conversations.count { buffer.append(UInt8(ascii: ",")) }
             buffer.append(0x0A)
             if buffer.count >= 1 << 20 { flush() }
         }
+        if jsonArray { buffer.append(UInt8(ascii: "]")); buffer.append(0x0A) }
         flush()
         let err = errno
         if ok && fsync(fd) != 0 { ok = false }
@@ -110,6 +173,8 @@ public enum DatasetWriter {
 }
 
 extension Dataset {
-    /// Saves as messages JSONL (atomic), whatever format it was loaded from.
-    public func save(to path: String) throws { try DatasetWriter.save(conversations, to: path) }
+    /// Saves as `format` records (default messages; a text set always as {"text"}), JSONL or one JSON array (atomic).
+    public func save(to path: String, format: DataFormat = .messages, jsonArray: Bool = false) throws {
+        try DatasetWriter.save(conversations, to: path, format: isText ? .text : format, jsonArray: jsonArray)
+    }
 }

@@ -87,7 +87,7 @@ public final class ChatModel: @unchecked Sendable {
 
     /// Renders a conversation the way training sees it: token ids and the trained mask.
     public func render(_ c: Conversation) throws -> RenderedChat {
-        try template.render(c.messages, addGenerationPrompt: false, tokenizer: tokenizer)
+        try template.render(c.messages, tools: c.tools ?? [], addGenerationPrompt: false, tokenizer: tokenizer)
     }
 
     /// Renders many conversations on every core (the tokenizer is thread-safe). Order is kept; the first

@@ -2,7 +2,8 @@
 // system prompt (SmolLM2, Qwen2, Qwen2.5) and Llama-3. Detects the kind from a model's Jinja template text,
 // renders the exact string HF's apply_chat_template produces, and tokenizes it with the per-token trained mask.
 //
-// Loss mask (what SFT trains): each assistant reply's content and its end-of-turn token (<|im_end|> / <|eot_id|>),
+// Loss mask (what SFT trains): each assistant reply's content and its end-of-turn token (<|im_end|> / <|eot_id|>)
+// unless the reply is marked untrained (weight 0),
 // as TRL's assistant-only loss does; not the role header, not the "\n" after <|im_end|>, not system/user turns.
 // The text is tokenized whole (so ids equal HF's), and a token is trained when its first byte lies in a trained
 // span; a token straddling a header and a reply (only "\n\n" when a ChatML reply starts with "\n") is not trained.
@@ -91,18 +92,41 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     // MARK: rendering
 
     /// Rendered text plus UTF-8 byte ranges that are trained.
-    func renderWithSpans(_ messages: [Message], addGenerationPrompt: Bool, bos: String) -> (String, [Range<Int>]) {
+    func renderWithSpans(_ messages: [Message], tools: [String] = [], addGenerationPrompt: Bool, bos: String) -> (String, [Range<Int>]) {
         var out = ""
         var spans: [Range<Int>] = []
         func trained(_ s: String) { let a = out.utf8.count; out += s; spans.append(a..<out.utf8.count) }
         switch self {
         case .chatml(let def):
-            if let def, let first = messages.first, first.role != .system {
+            var skipFirst = false
+            if !tools.isEmpty {
+                // Qwen2.5's tools branch: the system prompt (or the default) with the function signatures after it.
+                skipFirst = messages.first?.role == .system
+                out += "<|im_start|>system\n" + (skipFirst ? messages[0].content : def ?? "") + Self.toolsPreamble
+                for t in tools { out += "\n" + t }
+                out += Self.toolsPostamble
+            } else if let def, let first = messages.first, first.role != .system {
                 out += "<|im_start|>system\n" + def + "<|im_end|>\n"
             }
-            for m in messages {
+            for (i, m) in messages.enumerated() {
+                if i == 0 && skipFirst { continue }
+                if m.role == .tool {
+                    // Consecutive tool answers share one user turn.
+                    if i == 0 || messages[i - 1].role != .tool { out += "<|im_start|>user" }
+                    out += "\n<tool_response>\n" + m.content + "\n</tool_response>"
+                    if i == messages.count - 1 || messages[i + 1].role != .tool { out += "<|im_end|>\n" }
+                    continue
+                }
                 out += "<|im_start|>" + m.role.rawValue + "\n"
-                if m.role == .assistant { trained(m.content + "<|im_end|>") } else { out += m.content + "<|im_end|>" }
+                var body = m.content
+                if let calls = m.toolCalls, !calls.isEmpty {
+                    // "<|im_start|>assistant" + ("\n" + content if any) + "\n<tool_call>...": the header's "\n" is
+                    // the first one, as in the generation prompt.
+                    var rest = m.content.isEmpty ? "" : "\n" + m.content
+                    for c in calls { rest += "\n<tool_call>\n{\"name\": \"" + c.name + "\", \"arguments\": " + c.arguments + "}\n</tool_call>" }
+                    body = String(rest.dropFirst())
+                }
+                if m.role == .assistant && m.trained { trained(body + "<|im_end|>") } else { out += body + "<|im_end|>" }
                 out += "\n"
             }
             if addGenerationPrompt { out += "<|im_start|>assistant\n" }
@@ -111,12 +135,17 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
             for m in messages {
                 out += "<|start_header_id|>" + m.role.rawValue + "<|end_header_id|>\n\n"
                 let c = Self.jinjaTrim(m.content)
-                if m.role == .assistant { trained(c + "<|eot_id|>") } else { out += c + "<|eot_id|>" }
+                if m.role == .assistant && m.trained { trained(c + "<|eot_id|>") } else { out += c + "<|eot_id|>" }
             }
             if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
         }
         return (out, spans)
     }
+
+    static let toolsPreamble = "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+        + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
+    static let toolsPostamble = "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+        + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
 
     /// Jinja's `trim` (Python str.strip()): strips Unicode whitespace at both ends.
     static func jinjaTrim(_ s: String) -> String {
@@ -127,18 +156,23 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     }
 
     /// The exact string HF apply_chat_template(tokenize=False) returns.
-    public func renderText(_ messages: [Message], addGenerationPrompt: Bool) -> String {
-        renderWithSpans(messages, addGenerationPrompt: addGenerationPrompt, bos: "<|begin_of_text|>").0
+    public func renderText(_ messages: [Message], tools: [String] = [], addGenerationPrompt: Bool) -> String {
+        renderWithSpans(messages, tools: tools, addGenerationPrompt: addGenerationPrompt, bos: "<|begin_of_text|>").0
     }
 
     /// Token ids (HF's, special tokens parsed) and per-token trained mask.
-    public func render(_ messages: [Message], addGenerationPrompt: Bool, tokenizer: BPETokenizer) throws -> RenderedChat {
+    public func render(_ messages: [Message], tools: [String] = [], addGenerationPrompt: Bool, tokenizer: BPETokenizer) throws -> RenderedChat {
+        let usesTools = !tools.isEmpty || messages.contains { $0.role == .tool || !($0.toolCalls ?? []).isEmpty }
+        if usesTools && self != .qwen25 {
+            throw SFTError("the \(name) chat template has no tool-calling format, so samples with tools cannot be rendered",
+                           hint: "tool calls render in Qwen2.5's format: load a Qwen2.5 model, or drop the samples with tools")
+        }
         for special in requiredTokens where tokenizer.id(of: special) == nil {
             throw SFTError("the \(name) chat template needs token \(special), which this vocabulary lacks",
                            hint: "choose the template that matches the model (smollm2, qwen2, qwen2.5, chatml, llama3)")
         }
         let bos = tokenizer.bosId.map { tokenizer.piece($0) } ?? "<|begin_of_text|>"
-        let (text, spans) = renderWithSpans(messages, addGenerationPrompt: addGenerationPrompt, bos: bos)
+        let (text, spans) = renderWithSpans(messages, tools: tools, addGenerationPrompt: addGenerationPrompt, bos: bos)
         let (ids, starts) = tokenizer.encodeWithOffsets(text, parseSpecial: true)
         var mask = [Bool](repeating: false, count: ids.count)
         var s = 0

@@ -83,6 +83,13 @@ public final class Transformer: @unchecked Sendable {
         return Float(total / Double(trained))
     }
 
+    /// Each position's loss from the last forward (B*T floats, row-major; 0 where the mask was 0), for
+    /// per-sample scoring (SampleLosses.swift). Empty before any forward.
+    public var lastPositionLosses: [Float] {
+        guard let a = acts else { return [] }
+        return Array(UnsafeBufferPointer(start: a.losses.ptr, count: a.B * a.T))
+    }
+
     /// Logits (B*T, V) of every position, for evaluation and tests (allocates the full matrix).
     public func logits(tokens: [Int32], batch B: Int, length T: Int) throws -> [Float] {
         try checkBatch(tokens: tokens, targets: nil, mask: nil, B: B, T: T)

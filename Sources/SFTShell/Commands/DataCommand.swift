@@ -11,7 +11,7 @@ struct DataCommand: ParsableCommand {
         commandName: "data", abstract: "Load, check, inspect, split and clean chat datasets.",
         subcommands: [DataLoad.self, DataCheck.self, DataList.self, DataShow.self, DataFind.self, DataStats.self,
                       DataSplit.self, DataDedup.self, DataFilter.self, DataSample.self, DataSave.self,
-                      DataAdd.self, DataDrop.self])
+                      DataAdd.self, DataDrop.self, DataScore.self, DataReplace.self, DataSystem.self, DataMix.self])
 }
 
 /// The one message every token view and token option shows without a model.
@@ -89,21 +89,24 @@ func loadWithProgress(_ path: String, name: String?, options: DataLoadOptions) t
     }
 }
 
-/// The headline, then the problem table when there were problems (never silent).
-func printReport(_ report: DataReport, _ session: Session) {
-    session.out.print(report.headline)
+/// The headline, then the problem table when there were problems (never silent). `name` goes into hints that
+/// name a command (`data dedup NAME`); `checkedOnly` says "would load" for a file that was only checked.
+func printReport(_ report: DataReport, _ session: Session, name: String = "NAME", checkedOnly: Bool = false) {
+    var headline = report.headline
+    if checkedOnly, headline.hasPrefix("loaded ") { headline = "would load " + headline.dropFirst("loaded ".count) }
+    session.out.print(headline)
     if !report.isClean {
         session.out.print(lines: DataView.problemTable(report))
         if let first = report.problems.first(where: { !$0.kind.isWarning }) ?? report.problems.first {
             session.out.print("first: \(first.description)")
-            if let h = first.hint { session.out.print(Colour.dim("hint: " + h)) }
+            if let h = first.hint { session.out.print(Colour.dim("hint: " + h.replacingOccurrences(of: "NAME", with: name))) }
         }
     }
 }
 
 struct DataLoad: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Load a dataset file (JSONL/JSON messages, Alpaca, ShareGPT, CSV/TSV, .xlsx).",
+        commandName: "load", abstract: "Load a dataset file (JSONL/JSON messages, Alpaca, ShareGPT, CSV/TSV, .xlsx; .txt/.md or {\"text\"} JSONL as plain text).",
         discussion: "Bad records are dropped and reported (kind, count, first places); --strict refuses the file instead. Loading a name again replaces it.")
 
     @Argument(help: "The file, e.g. sessions/data/general.jsonl.", completion: .file())
@@ -112,7 +115,7 @@ struct DataLoad: ShellCommand, CompletesPaths {
     @Option(help: "Name to use (default: the file name without extension).")
     var name: String?
 
-    @Option(help: "Force the format: messages, alpaca, sharegpt, csv or xlsx (default: detected).")
+    @Option(help: "Force the format: messages, alpaca, sharegpt, csv, xlsx or text (default: detected).")
     var format: String?
 
     @Flag(help: "Refuse the whole file on its first error.")
@@ -129,7 +132,7 @@ struct DataLoad: ShellCommand, CompletesPaths {
         var fmt: DataFormat?
         if let format {
             guard let f = DataFormat(name: format) else {
-                throw SFTError("unknown format '\(format)'", hint: "one of: messages, alpaca, sharegpt, csv, xlsx")
+                throw SFTError("unknown format '\(format)'", hint: "one of: messages, alpaca, sharegpt, csv, xlsx, text")
             }
             fmt = f
         }
@@ -140,7 +143,7 @@ struct DataLoad: ShellCommand, CompletesPaths {
         let replaced = session.store(d)
         session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(file)"
                           + (replaced ? "; replaced the earlier '\(d.name)'" : ""))
-        printReport(d.report, session)
+        printReport(d.report, session, name: d.name)
     }
 }
 
@@ -166,28 +169,49 @@ struct DataCheck: ShellCommand, CompletesPaths {
         }
         var fmt: DataFormat?
         if let format {
-            guard let f = DataFormat(name: format) else { throw SFTError("unknown format '\(format)'", hint: "one of: messages, alpaca, sharegpt, csv, xlsx") }
+            guard let f = DataFormat(name: format) else { throw SFTError("unknown format '\(format)'", hint: "one of: messages, alpaca, sharegpt, csv, xlsx, text") }
             fmt = f
         }
         let options = session.loadOptions(format: fmt, strict: false, question: nil, answer: nil, system: nil)
         let d = try loadWithProgress(path, name: nil, options: options)
-        printReport(d.report, session)
+        printReport(d.report, session, name: d.name, checkedOnly: true)
         session.out.print("(checked only; nothing kept: `data load \(target)` loads it)")
     }
 
     /// Re-checks a loaded set: the conversation rules, empty messages, exact duplicates, over-context length.
     func check(_ d: Dataset, _ session: Session) {
-        let report = DataCheck.report(d, render: session.chatRenderer, contextLength: session.contextLength)
+        let maxSeqLen = session.settings.int("max-seq-len")
+        var lint = Lint()
+        let report = DataCheck.report(d, render: session.chatRenderer, contextLength: session.contextLength, maxSeqLen: maxSeqLen, lint: &lint)
         let n = report.counts.values.reduce(0, +)
         session.out.print("\(d.name): checked \(d.count) samples: " + (n == 0 ? "no problems" : "\(n) problem\(n == 1 ? "" : "s")"))
         if n > 0 { session.out.print(lines: DataView.problemTable(report)) }
         if session.chatRenderer == nil { session.out.print("(lengths not checked: \(noModelMessage))") }
         if report.counts[.duplicate] != nil { session.out.print(Colour.dim("hint: data dedup \(d.name) removes the later copies")) }
         if report.counts[.tooLong] != nil { session.out.print(Colour.dim("hint: data filter \(d.name) --max-tokens N drops long samples")) }
+        if lint.cutSamples > 0 {
+            session.out.print("cut by max-seq-len \(maxSeqLen): \(lint.cutSamples) sample\(lint.cutSamples == 1 ? "" : "s") lose \(lint.cutTokens) trained token\(lint.cutTokens == 1 ? "" : "s")")
+            session.out.print(Colour.dim("hint: set max-seq-len higher, or data filter \(d.name) --max-tokens \(maxSeqLen)"))
+        }
+        if report.counts[.placeholder] != nil { session.out.print(Colour.dim("hint: data replace \(d.name) '{{name}}' TEXT fills a placeholder")) }
+        if lint.tokens > 0 {
+            session.out.print("trained tokens: \(lint.trained) of \(lint.tokens) (\(DataView.percent(Double(lint.trained) / Double(lint.tokens)))) with the \(session.model?.template.name ?? "?") template")
+        }
     }
+
+    /// What the template lint counts over a whole set (with a model).
+    struct Lint { var cutSamples = 0, cutTokens = 0, tokens = 0, trained = 0 }
 
     /// The problems of a loaded set, placed at each sample's file:line (or NAME:#k for samples added in the shell).
     static func report(_ d: Dataset, render: ((Conversation) throws -> RenderedChat)?, contextLength: Int?) -> DataReport {
+        var lint = Lint()
+        return report(d, render: render, contextLength: contextLength, maxSeqLen: nil, lint: &lint)
+    }
+
+    /// With `maxSeqLen`, also the template lint: trained tokens past max-seq-len, samples with nothing trained,
+    /// and {{placeholders}} left in the text; `lint` gets the totals.
+    static func report(_ d: Dataset, render: ((Conversation) throws -> RenderedChat)?, contextLength: Int?, maxSeqLen: Int?,
+                       lint: inout Lint) -> DataReport {
         var r = DataReport(file: d.name)
         r.records = d.count; r.loaded = d.count
         func place(_ k: Int) -> (String, Int?) {
@@ -197,12 +221,30 @@ struct DataCheck: ShellCommand, CompletesPaths {
         }
         for (k, c) in d.conversations.enumerated() {
             let (file, line) = place(k)
-            for var p in DataRecords.checkTurns(c.messages, file: file, line: line ?? k + 1) { p.line = line; r.add(p) }
+            if !d.isText { for var p in DataRecords.checkTurns(c.messages, file: file, line: line ?? k + 1) { p.line = line; r.add(p) } }
             for (j, m) in c.messages.enumerated() where m.content.allSatisfy(\.isWhitespace) {
                 r.add(DataProblem(.emptyContent, file: file, line: line, "message \(j + 1) (\(m.role.rawValue)) has empty content"))
             }
-            if let render, let contextLength, let n = try? render(c).tokens.count, n > contextLength {
+            if let j = c.messages.firstIndex(where: { $0.content.range(of: #"\{\{[^{}]*\}\}"#, options: .regularExpression) != nil }) {
+                let m = c.messages[j].content
+                let p = m.range(of: #"\{\{[^{}]*\}\}"#, options: .regularExpression).map { String(m[$0]) } ?? "{{…}}"
+                r.add(DataProblem(.placeholder, file: file, line: line, "message \(j + 1) (\(c.messages[j].role.rawValue)) contains \(p)"))
+            }
+            guard !d.isText, let render, let rc = try? render(c) else { continue }
+            let n = rc.tokens.count
+            if let contextLength, n > contextLength {
                 r.add(DataProblem(.tooLong, file: file, line: line, "\(n) tokens, more than the context of \(contextLength)"))
+            }
+            guard let maxSeqLen else { continue }
+            lint.tokens += n; lint.trained += rc.trainedCount
+            if rc.trainedCount == 0 {
+                r.add(DataProblem(.nothingTrained, file: file, line: line, "no trained token (every reply has weight 0)"))
+            } else if n > maxSeqLen {
+                let lost = rc.trained[maxSeqLen...].filter { $0 }.count
+                if lost > 0 {
+                    lint.cutSamples += 1; lint.cutTokens += lost
+                    r.add(DataProblem(.cutOff, file: file, line: line, "\(n) tokens: \(lost) of \(rc.trainedCount) trained tokens past max-seq-len \(maxSeqLen)"))
+                }
             }
         }
         let dups = d.dedup()

@@ -7,14 +7,17 @@ import SFT
 
 struct DataSplit: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
-        commandName: "split", abstract: "Split NAME into NAME.train and NAME.valid (the validation set `eval` uses).",
-        discussion: "--valid 0.1 holds out 10% at random (seeded); --valid-file FILE loads a separate validation set as NAME.valid and uses all of NAME as NAME.train.")
+        commandName: "split", abstract: "Split NAME into NAME.train and NAME.valid (the validation set `eval` uses), and NAME.test with --test.",
+        discussion: "--valid 0.1 holds out 10% at random (seeded), --test 0.1 another 10% as NAME.test (for `eval NAME.test`); --valid-file FILE loads a separate validation set as NAME.valid and uses all of NAME as NAME.train.")
 
     @Argument(help: "The dataset to split.")
     var name: String
 
     @Option(help: "Fraction for validation, in (0, 1), e.g. 0.1.")
     var valid: Double?
+
+    @Option(help: "Fraction for a test set NAME.test, e.g. 0.1.")
+    var test: Double?
 
     @Option(help: "Load this file as the validation set instead.", completion: .file())
     var validFile: String?
@@ -29,10 +32,19 @@ struct DataSplit: ShellCommand, CompletesPaths {
         case (let f?, nil):
             guard f > 0, f < 1 else { throw SFTError("--valid must be between 0 and 1, got \(f)", hint: "data split \(name) --valid 0.1") }
             guard d.count >= 2 else { throw SFTError("\(name) has \(d.count) sample; a split needs 2 or more", hint: "load more data") }
+            if let t = test {
+                guard t > 0, t < 1 else { throw SFTError("--test must be between 0 and 1, got \(t)", hint: "data split \(name) --valid 0.1 --test 0.1") }
+                let parts = try d.split(validFraction: f, testFraction: t, seed: session.dataSeed(seed))
+                (train, held) = (parts.train, parts.valid)
+                let r = [session.store(parts.train), session.store(parts.valid), session.store(parts.test)].contains(true)
+                return session.out.print("\(parts.train.name): \(parts.train.count) samples, \(parts.valid.name): \(parts.valid.count) samples, "
+                                         + "\(parts.test.name): \(parts.test.count) samples" + (r ? " (replaced the earlier split)" : ""))
+            }
             (train, held) = try d.split(validFraction: f, seed: session.dataSeed(seed))
         case (nil, let file?):
             let path = (file as NSString).expandingTildeInPath
             let options = session.loadOptions(format: nil, strict: false, question: nil, answer: nil, system: nil)
+            if test != nil { throw SFTError("--test goes with --valid FRACTION, not --valid-file", hint: "data split \(name) --valid 0.1 --test 0.1") }
             held = try loadWithProgress(path, name: name + ".valid", options: options)
             session.out.print("\(held.name): \(held.count) samples (\(held.format.rawValue)) from \(file)")
             printReport(held.report, session)
@@ -46,11 +58,17 @@ struct DataSplit: ShellCommand, CompletesPaths {
     }
 }
 
-/// Replaces `d` in the session with the result of a removal and says what went (`what`: singular, plural).
-func applyRemoval(_ r: Dataset.Removal, to d: Dataset, what: (String, String), session: Session, explain: (Int) -> String) {
-    session.store(r.kept)
-    if r.removed.isEmpty { return session.out.print("\(d.name): no \(what.1); \(d.count) samples unchanged") }
-    session.out.print("\(d.name): removed \(r.removed.count) \(r.removed.count == 1 ? what.0 : what.1), \(r.kept.count) samples left")
+/// Stores the result of a removal, in place of `d` or with `newName` (`--as NEW`, keeping `d`), and says what
+/// went (`what`: singular, plural).
+func applyRemoval(_ r: Dataset.Removal, to d: Dataset, as newName: String?, what: (String, String), session: Session, explain: (Int) -> String) throws {
+    var kept = r.kept
+    if let newName { try checkName(newName); kept.name = newName }
+    session.store(kept)
+    if r.removed.isEmpty {
+        return session.out.print("\(d.name): no \(what.1); \(d.count) samples " + (newName.map { "copied into \($0) (\(d.name) unchanged)" } ?? "unchanged"))
+    }
+    session.out.print("\(d.name): removed \(r.removed.count) \(r.removed.count == 1 ? what.0 : what.1), \(r.kept.count) sample\(r.kept.count == 1 ? "" : "s") left"
+                      + (newName.map { " in \($0) (\(d.name) unchanged)" } ?? ""))
     let shown = r.removed.prefix(10).map(explain).joined(separator: ", ")
     session.out.print("  removed: " + shown + (r.removed.count > 10 ? ", … (\(r.removed.count - 10) more)" : ""))
 }
@@ -65,10 +83,13 @@ struct DataDedup: ShellCommand {
     @Flag(help: "Compare text ignoring case, whitespace, punctuation and full-width forms.")
     var normalized = false
 
+    @Option(name: .customLong("as"), help: "Keep the result as a new dataset; NAME stays as it is.")
+    var newName: String?
+
     mutating func run(session: Session) throws {
         let d = try session.dataset(name)
         let r = d.dedup(normalized: normalized)
-        applyRemoval(r, to: d, what: normalized ? ("near-duplicate", "near-duplicates") : ("duplicate", "duplicates"), session: session) { i in
+        try applyRemoval(r, to: d, as: newName, what: normalized ? ("near-duplicate", "near-duplicates") : ("duplicate", "duplicates"), session: session) { i in
             "#\(i + 1) (= #\((r.duplicateOf[i] ?? 0) + 1))"
         }
     }
@@ -76,8 +97,8 @@ struct DataDedup: ShellCommand {
 
 struct DataFilter: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "filter", abstract: "Keep samples within token or turn limits.",
-        discussion: "Turns count user and assistant messages (one question and its answer are 2). Token limits need a model.")
+        commandName: "filter", abstract: "Keep samples within token or turn limits, matching a pattern, or under score limits.",
+        discussion: "Turns count user and assistant messages (one question and its answer are 2). Token limits need a model; --max-ppl and --max-ifd need `data score NAME` first. --match keeps samples where the regular expression matches some message.")
 
     @Argument(help: "The dataset.")
     var name: String
@@ -86,11 +107,21 @@ struct DataFilter: ShellCommand {
     @Option(help: "Drop samples with more tokens.") var maxTokens: Int?
     @Option(help: "Drop samples with fewer turns.") var minTurns: Int?
     @Option(help: "Drop samples with more turns.") var maxTurns: Int?
+    @Option(help: "Keep samples where this regular expression matches a message.") var match: String?
+    @Option(name: .customLong("max-ppl"), help: "Drop samples with a higher perplexity (needs scores).") var maxPPL: Double?
+    @Option(name: .customLong("max-ifd"), help: "Drop samples with a higher IFD (needs scores).") var maxIFD: Double?
+    @Option(name: .customLong("as"), help: "Keep the result as a new dataset; NAME stays as it is.") var newName: String?
 
     mutating func run(session: Session) throws {
         let d = try session.dataset(name)
-        guard minTokens != nil || maxTokens != nil || minTurns != nil || maxTurns != nil else {
-            throw SFTError("give at least one limit", hint: "data filter \(name) --max-tokens 2048 or --min-turns 4")
+        guard minTokens != nil || maxTokens != nil || minTurns != nil || maxTurns != nil || match != nil || maxPPL != nil || maxIFD != nil else {
+            throw SFTError("give at least one limit", hint: "data filter \(name) --max-tokens 2048, --min-turns 4, --match TEXT or --max-ppl 50")
+        }
+        var regex: NSRegularExpression?
+        if let match {
+            do { regex = try NSRegularExpression(pattern: match) } catch {
+                throw SFTError("--match '\(match)' is not a valid regular expression", hint: "escape special characters with \\, e.g. --match '\\{\\{name\\}\\}'")
+            }
         }
         func range(_ lo: Int?, _ hi: Int?, _ what: String) throws -> ClosedRange<Int>? {
             guard lo != nil || hi != nil else { return nil }
@@ -104,8 +135,8 @@ struct DataFilter: ShellCommand {
             guard let render = session.chatRenderer else { throw SFTError(noModelMessage, hint: noModelHint) }
             counter = { try render($0).tokens.count }
         }
-        let r = try d.filter(tokens: tokens, counter: counter, turns: turns)
-        applyRemoval(r, to: d, what: ("sample outside the limits", "samples outside the limits"), session: session) { "#\($0 + 1)" }
+        let r = try d.filter(tokens: tokens, counter: counter, turns: turns, match: regex, maxPerplexity: maxPPL, maxIFD: maxIFD)
+        try applyRemoval(r, to: d, as: newName, what: ("sample outside the limits", "samples outside the limits"), session: session) { "#\($0 + 1)" }
     }
 }
 
@@ -132,15 +163,24 @@ struct DataSample: ShellCommand {
 
 struct DataSave: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
-        commandName: "save", abstract: "Write a dataset to FILE as messages JSONL (atomically).")
+        commandName: "save", abstract: "Write a dataset to FILE (atomically): messages, alpaca or sharegpt; .json is one JSON array, else JSONL.")
 
     @Argument(help: "The dataset.") var name: String
     @Argument(help: "The file to write, e.g. clean.jsonl.", completion: .file()) var file: String
+    @Option(help: "messages (default), alpaca or sharegpt.") var format: String?
 
     mutating func run(session: Session) throws {
         let d = try session.dataset(name)
-        try d.save(to: (file as NSString).expandingTildeInPath)
-        session.out.print("saved \(d.count) samples of \(name) to \(file) (messages JSONL)")
+        var schema = DataFormat.messages
+        if let format {
+            guard let f = DataFormat(name: format), [.messages, .alpaca, .sharegpt].contains(f) else {
+                throw SFTError("cannot save as '\(format)'", hint: "--format messages, alpaca or sharegpt")
+            }
+            schema = f
+        }
+        let array = URL(fileURLWithPath: file).pathExtension.lowercased() == "json"
+        try d.save(to: (file as NSString).expandingTildeInPath, format: schema, jsonArray: array)
+        session.out.print("saved \(d.count) samples of \(name) to \(file) (\((d.isText ? .text : schema).rawValue) \(array ? "JSON array" : "JSONL"))")
     }
 }
 

@@ -23,7 +23,14 @@ struct DataShow: ShellCommand {
     @Flag(help: "Show the rendered chat template with token boundaries and trained tokens (needs a model).")
     var tokens = false
 
+    @Option(help: ArgumentHelp("List samples by score, worst first: ppl or ifd (needs `data score`).", valueName: "ppl|ifd"))
+    var sort: String?
+
+    @Option(help: "With --sort: how many to list (default 10).")
+    var worst: Int?
+
     mutating func run(session: Session) throws {
+        if sort != nil || worst != nil { return try listSorted(session) }
         let d: Dataset
         let numberText: String
         if let second {
@@ -44,16 +51,33 @@ struct DataShow: ShellCommand {
         let header = Colour.bold("\(d.name) #\(n)") + "  (\(place))"
         if !tokens {
             session.out.print(header)
+            if d.isText { return session.out.print(lines: TextWrap.wrap(c.messages[0].content, width: DataView.terminalWidth(), indent: "  ")) }
             return session.out.print(lines: DataView.chat(c, width: DataView.terminalWidth(), colour: Colour.enabled))
         }
         guard let render = session.chatRenderer, let decode = session.tokenDecoder else {
             throw SFTError(noModelMessage, hint: noModelHint)
         }
-        let r = try render(c)
+        let r = d.isText ? session.model!.renderDocument(c.messages[0].content) : try render(c)
         session.out.print(header)
         session.out.print(lines: DataView.tokens(r, decode: decode, width: DataView.terminalWidth(), colour: Colour.enabled))
         session.out.print(DataView.tokenSummary(r, contextLength: session.contextLength))
         session.out.print(Colour.dim(Colour.enabled ? DataView.tokenLegendColour : DataView.tokenLegend))
+    }
+}
+
+extension DataShow {
+    /// `data show NAME --sort ppl|ifd [--worst N]`: a table of the worst samples by score, with file and line.
+    func listSorted(_ session: Session) throws {
+        guard second == nil else { throw SFTError("--sort lists samples; it takes no sample number", hint: "data show \(first) --sort ifd --worst 5") }
+        let key = (sort ?? "ppl").lowercased()
+        guard key == "ppl" || key == "ifd" else { throw SFTError("--sort is ppl or ifd, not '\(key)'", hint: "data show \(first) --sort ifd") }
+        let n = worst ?? 10
+        guard n >= 1 else { throw SFTError("--worst must be >= 1, got \(n)", hint: "data show \(first) --sort \(key) --worst 5") }
+        let d = try session.dataset(first)
+        if key == "ifd" && d.isText { throw SFTError("\(d.name) is plain text: it has no instructions, so no IFD", hint: "data show \(d.name) --sort ppl") }
+        let order = try d.worst(by: key == "ifd")
+        session.out.print("\(d.name): \(min(n, order.count)) of \(d.count) samples by \(key), worst first")
+        session.out.print(lines: DataView.scoreTable(d, order: Array(order.prefix(n)), width: DataView.terminalWidth()))
     }
 }
 
@@ -81,7 +105,7 @@ struct DataFind: ShellCommand {
             samples += Set(hits.map(\.sample)).count
             for h in hits where shown < limit {
                 shown += 1
-                session.out.print("\(name) #\(h.sample + 1) \(h.role.rawValue): \(h.snippet)")
+                session.out.print("\(name) #\(h.sample + 1) \(h.role.rawValue): " + DataView.highlight(h.snippet, h.match, colour: Colour.enabled))
             }
         }
         if total == 0 { return session.out.print("no matches for '\(text)'") }
@@ -104,7 +128,11 @@ struct DataStats: ShellCommand {
     mutating func run(session: Session) throws {
         guard (1...50).contains(bins) else { throw SFTError("--bins must be in 1...50, got \(bins)", hint: "data stats --bins 10") }
         let d = try session.dataset(name)
-        let s = try d.stats(render: session.chatRenderer, contextLength: session.contextLength, bins: bins)
+        // Samples over max-seq-len are what training cuts (the model's context is longer); a text set is cut
+        // into blocks instead, so none is "over".
+        let cutAt = min(session.settings.int("max-seq-len"), session.contextLength ?? .max)
+        let s = try d.stats(render: d.isText ? session.model.map { m in { m.renderDocument($0.messages[0].content) } } : session.chatRenderer,
+                            contextLength: d.isText ? nil : cutAt, bins: bins)
         let o = session.out
         o.print(Colour.bold(d.name) + ": \(s.samples) samples, \(s.turns) turns (user and assistant messages); "
                 + "\(s.withSystem) with a system prompt, \(s.multiTurn) multi-turn")
@@ -117,9 +145,14 @@ struct DataStats: ShellCommand {
         let unit = s.lengthsInTokens ? "tokens" : "characters"
         o.print(String(format: "length in \(unit) per sample: min %d, mean %.1f, max %d", s.minLength, s.meanLength, s.maxLength))
         o.print(lines: DataView.histogram(s.histogram))
-        if let over = s.overContext, let share = s.overContextShare, let ctx = session.contextLength {
-            o.print("over the context of \(ctx) tokens: \(over) (\(DataView.percent(share)))")
+        if let over = s.overContext, let share = s.overContextShare {
+            o.print("over max-seq-len \(cutAt) (cut in training): \(over) (\(DataView.percent(share)))")
         }
+        if d.isText, let model = session.model {
+            let blocks = try model.trainingChats(d, maxSeqLen: session.settings.int("max-seq-len"))
+            o.print("plain text: trains as \(blocks.count) block\(blocks.count == 1 ? "" : "s") of up to \(session.settings.int("max-seq-len")) tokens (every token trained)")
+        }
+        if let scores = d.scores { o.print(lines: DataView.scoreSummary(scores)) }
         o.print("language mix: \(DataView.percent(s.hanShare)) Chinese (\(s.hanChars) Han characters), "
                 + "\(DataView.percent(s.hanChars + s.latinWords == 0 ? 0 : 1 - s.hanShare)) Latin script (\(s.latinWords) words)")
     }

@@ -19,8 +19,11 @@ public enum DataView {
         for m in c.messages {
             let label = m.role.rawValue + ":"
             out.append(colour ? (m.role == .assistant ? Colour.green(label) : Colour.cyan(label)) : label)
-            out += TextWrap.wrap(m.content.replacingOccurrences(of: "\t", with: "    "), width: width, indent: "  ")
+            if !m.content.isEmpty { out += TextWrap.wrap(m.content.replacingOccurrences(of: "\t", with: "    "), width: width, indent: "  ") }
+            for call in m.toolCalls ?? [] { out += TextWrap.wrap("→ \(call.name)(\(call.arguments))", width: width, indent: "  ") }
+            if !m.trained && m.role == .assistant { out.append("  (weight 0: shown to the model, not trained)") }
         }
+        if let tools = c.tools, !tools.isEmpty { out.append("tools: \(tools.count) function definition\(tools.count == 1 ? "" : "s")") }
         return out
     }
 
@@ -98,6 +101,56 @@ public enum DataView {
             t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), s.places.joined(separator: ", ")])
         }
         return t.render()
+    }
+
+    /// A find snippet with its match marked: bold yellow on a terminal, «…» in plain text.
+    public static func highlight(_ snippet: String, _ match: Range<String.Index>, colour: Bool) -> String {
+        let hit = String(snippet[match])
+        return String(snippet[..<match.lowerBound]) + (colour ? Colour.bold(Colour.yellow(hit)) : "«" + hit + "»") + String(snippet[match.upperBound...])
+    }
+
+    /// The worst samples by score: rank, sample number, perplexity, IFD, trained tokens, place, and the start of
+    /// the first user message (or the text) cut to fit `width`.
+    public static func scoreTable(_ d: Dataset, order: [Int], width: Int = 80) -> [String] {
+        var t = Table([Table.Column("#", right: true), Table.Column("ppl", right: true), Table.Column("ifd", right: true),
+                       Table.Column("tokens", right: true), Table.Column("where"), Table.Column("text")])
+        var rows: [[String]] = []
+        for i in order {
+            let c = d.conversations[i], s = d.scores?[i]
+            let place = c.line.map { "\(URL(fileURLWithPath: c.source ?? d.name).lastPathComponent):\($0)" } ?? "\(d.name) #\(i + 1)"
+            let text = (c.turns.first { $0.role == .user } ?? c.messages[0]).content.replacingOccurrences(of: "\n", with: " ")
+            rows.append([String(i + 1), s.map { String(format: "%.2f", $0.perplexity) } ?? "-",
+                         s?.ifd.map { String(format: "%.2f", $0) } ?? "-", s.map { String($0.tokens) } ?? "-", place, text])
+        }
+        // The text column gets what the others leave of the width.
+        let fixed = (0..<5).map { k in max(k == 4 ? 5 : 3, rows.map { DisplayWidth.of($0[k]) }.max() ?? 0) + 2 }.reduce(0, +)
+        let room = max(10, width - fixed - 1)
+        for var r in rows {
+            if DisplayWidth.of(r[5]) > room {
+                var cut = "", used = 0
+                for ch in r[5] { let w = DisplayWidth.of(ch); if used + w > room - 1 { break }; cut.append(ch); used += w }
+                r[5] = cut + "…"
+            }
+            t.add(r)
+        }
+        return t.render()
+    }
+
+    /// The scores' distribution for `data stats`: perplexity and IFD quartiles, and how many have IFD > 1.
+    public static func scoreSummary(_ scores: [SampleScore]) -> [String] {
+        func quartiles(_ v: [Double]) -> String {
+            let s = v.filter(\.isFinite).sorted()
+            guard !s.isEmpty else { return "-" }
+            func q(_ p: Double) -> Double { s[min(s.count - 1, Int((p * Double(s.count - 1)).rounded()))] }
+            return String(format: "min %.2f, median %.2f, 90%% %.2f, max %.2f", s[0], q(0.5), q(0.9), s[s.count - 1])
+        }
+        var out = ["perplexity: " + quartiles(scores.map(\.perplexity))]
+        let ifd = scores.compactMap(\.ifd)
+        if !ifd.isEmpty {
+            let above = ifd.filter { $0 > 1 }.count
+            out.append("IFD: " + quartiles(ifd) + "; \(above) above 1 (the reply does not follow from the instruction)")
+        }
+        return out
     }
 
     /// `12.5%`.

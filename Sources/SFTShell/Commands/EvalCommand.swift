@@ -29,7 +29,7 @@ struct EvalCommand: ShellCommand {
                 throw SFTError("no validation set", hint: "`eval NAME` names a dataset, or `train --valid NAME` sets one for the run")
             }
             label = d.name
-            result = try Trainer.evaluate(transformer: model.transformer, chats: try TrainSupport.render(d, model),
+            result = try Trainer.evaluate(transformer: model.transformer, chats: try TrainSupport.render(d, model, maxSeqLen: h.maxSeqLen),
                                           batchSize: h.batchSize, maxSeqLen: h.maxSeqLen)
         }
         let at = session.trainer.map { " at step \($0.position.step)" } ?? ""
@@ -40,7 +40,7 @@ struct EvalCommand: ShellCommand {
         guard worst >= 1 else { throw SFTError("--worst must be at least 1, got \(worst)", hint: "e.g. --worst 10") }
         let d: Dataset
         if let name { d = try TrainSupport.dataset(session, named: name) } else { d = try TrainSupport.trainingSet(session, session.trainer?.dataName) }
-        let chats = try TrainSupport.render(d, model)
+        let chats = try TrainSupport.render(d, model, maxSeqLen: h.maxSeqLen)
         let bar = ProgressBar("eval", total: Double(chats.count), unit: "samples")
         let losses = try PerSampleLoss.compute(transformer: model.transformer, chats: chats, maxSeqLen: h.maxSeqLen) { bar.update(Double($0)) }
         bar.finish()

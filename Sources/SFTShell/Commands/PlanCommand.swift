@@ -38,7 +38,7 @@ struct PlanCommand: ShellCommand {
             return
         }
         let prep = try TrainStart.prepare(session, model, args)
-        let chats = try TrainSupport.render(prep.train, model)
+        let chats = try TrainSupport.render(prep.train, model, maxSeqLen: prep.hyper.maxSeqLen)
         var h = prep.hyper
         // A temporary trainer on the live model measures the speed; it leaves weights and adapters as they were.
         let t = model.transformer

@@ -50,9 +50,9 @@ enum ResumeRun {
             guard let d = session.datasets[v] else {
                 throw SFTError("the run validated on '\(v)', which is not loaded", hint: "`data load` it (or the split that made it) first")
             }
-            validChats = try TrainSupport.render(d, model)
+            validChats = try TrainSupport.render(d, model, maxSeqLen: state.hyper.maxSeqLen)
         }
-        let chats = try TrainSupport.render(trainSet, model)
+        let chats = try TrainSupport.render(trainSet, model, maxSeqLen: state.hyper.maxSeqLen)
         if let old = session.run {
             session.endRun(by: "`train --resume`", discard: true)
             session.out.print("(the active \(old.mode.rawValue) run of \(Plural.count(old.trainer.position.step, "step")) is replaced)")

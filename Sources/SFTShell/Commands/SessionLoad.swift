@@ -87,10 +87,10 @@ enum SessionStateIO {
                 guard let dn = state.dataName, let ds = session.datasets[dn] else {
                     throw SFTError("the saved run's dataset '\(state.dataName ?? "?")' is missing from the state", hint: "save the session again")
                 }
-                let valid = try state.validName.flatMap { session.datasets[$0] }.map { try TrainSupport.render($0, m) } ?? []
+                let valid = try state.validName.flatMap { session.datasets[$0] }.map { try TrainSupport.render($0, m, maxSeqLen: state.hyper.maxSeqLen) } ?? []
                 let base = state.mode == .full ? Array(m.params.storage.pointer) : nil
                 let t = try Trainer.resume(state, buffers: trainerDir + "/" + TrainerState.buffersFile, transformer: m.transformer,
-                                           train: try TrainSupport.render(ds, m), valid: valid)
+                                           train: try TrainSupport.render(ds, m, maxSeqLen: state.hyper.maxSeqLen), valid: valid)
                 let run = TrainingRun(trainer: t, base: base, spillDirectory: session.spillDirectory)
                 try run.readHistory(directory: trainerDir)
                 run.heldOut = TrainSupport.probe(state.validName.flatMap { session.datasets[$0] } ?? ds)

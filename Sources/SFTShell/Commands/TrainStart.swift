@@ -35,8 +35,8 @@ enum TrainStart {
     /// A fresh run from the settings.
     static func start(_ session: Session, _ model: ChatModel, _ args: TrainArguments) throws -> TrainingRun {
         let p = try prepare(session, model, args)
-        let chats = try TrainSupport.render(p.train, model)
-        let validChats = try p.valid.map { try TrainSupport.render($0, model) } ?? []
+        let chats = try TrainSupport.render(p.train, model, maxSeqLen: p.hyper.maxSeqLen)
+        let validChats = try p.valid.map { try TrainSupport.render($0, model, maxSeqLen: p.hyper.maxSeqLen) } ?? []
         if p.mode == .lora {
             if args.restart, model.transformer.lora != nil {
                 let lora = try LoRACommand.make(session, model)   // fresh adapters from the settings
@@ -110,7 +110,7 @@ enum TrainStart {
     /// The run trains on the conversations it rendered when it started; say so when the dataset changed since.
     static func changedDataNote(_ session: Session, _ t: Trainer) -> String? {
         guard let name = t.dataName, let d = session.datasets[name], let m = session.model else { return nil }
-        guard let chats = try? TrainSupport.render(d, m), TrainerState.hash(chats) != TrainerState.hash(t.plan.chats) else { return nil }
+        guard let chats = try? TrainSupport.render(d, m, maxSeqLen: t.hyper.maxSeqLen), TrainerState.hash(chats) != TrainerState.hash(t.plan.chats) else { return nil }
         return "note: '\(name)' changed since the run started (\(Plural.count(d.count, "sample")) now, \(t.plan.chats.count) in the run); "
             + "the run keeps training on its own copy: `train --restart` uses the new data"
     }

@@ -38,7 +38,7 @@ enum TrainSupport {
             guard !parts.isEmpty else { throw SFTError("--data needs a dataset name", hint: "`data list` shows the loaded ones") }
             if parts.count == 1 { return try dataset(session, named: parts[0]) }
             let sets = try parts.map { try dataset(session, named: $0) }
-            return Dataset(name: parts.joined(separator: "+"), conversations: sets.flatMap(\.conversations))
+            return try Dataset.concatenated(sets, name: parts.joined(separator: "+"))
         }
         let candidates = session.datasetNames.filter { !$0.hasSuffix(".valid") && !$0.hasSuffix(".test") }
         guard let name = candidates.last(where: { $0.hasSuffix(".train") }) ?? candidates.last, let d = session.datasets[name] else {
@@ -54,9 +54,10 @@ enum TrainSupport {
         return session.datasets["valid"]
     }
 
-    /// Every conversation rendered with the model's template (tokens and the trained mask), on every core.
-    static func render(_ d: Dataset, _ model: ChatModel) throws -> [RenderedChat] {
-        try model.renderAll(d.conversations)
+    /// Every conversation rendered with the model's template (tokens and the trained mask), on every core; a
+    /// plain-text set as max-seq-len blocks of its documents, every token trained (TextCorpus.swift).
+    static func render(_ d: Dataset, _ model: ChatModel, maxSeqLen: Int) throws -> [RenderedChat] {
+        try model.trainingChats(d, maxSeqLen: maxSeqLen)
     }
 
     /// The held-out prompt: the messages before the first assistant reply of the first validation conversation.

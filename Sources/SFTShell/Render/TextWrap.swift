@@ -7,18 +7,29 @@ public enum TextWrap {
         let width = max(1, width - DisplayWidth.of(indent))
         var out: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = "", used = 0
+            // Text is shown exactly: leading indentation and runs of spaces stay; only the spaces where a line
+            // breaks go.
+            let lead = paragraph.prefix { $0 == " " }
+            var line = String(lead.prefix(max(0, width - 1))), used = DisplayWidth.of(line)
             func flush() { out.append(indent + line); line = ""; used = 0 }
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true) {
-                let w = DisplayWidth.of(String(word))
-                if used > 0 && used + 1 + w <= width { line += " " + word; used += 1 + w; continue }
-                if used > 0 { flush() }
-                if w <= width { line = String(word); used = w; continue }
+            var gap = ""
+            var rest = paragraph.dropFirst(lead.count)
+            while !rest.isEmpty {
+                let word = rest.prefix { $0 != " " }
+                rest = rest.dropFirst(word.count)
+                let spaces = rest.prefix { $0 == " " }
+                rest = rest.dropFirst(spaces.count)
+                let w = DisplayWidth.of(String(word)), g = DisplayWidth.of(gap)
+                if word.isEmpty { gap += spaces; continue }
+                if used > 0 && used + g + w <= width { line += gap + word; used += g + w; gap = String(spaces); continue }
+                if used > 0 && !(line.allSatisfy { $0 == " " }) { flush() }
+                if used + w <= width { line += word; used += w; gap = String(spaces); continue }
                 for c in word {        // a word wider than the line: break between characters
                     let cw = DisplayWidth.of(c)
                     if used + cw > width { flush() }
                     line.append(c); used += cw
                 }
+                gap = String(spaces)
             }
             flush()
         }
