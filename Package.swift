@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // sft: a Swift shell for fine-tuning language models on CPU.
-// Targets: SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
+// Targets: COpenBLAS, COneDNN, CLibEdit (system libraries), SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
 // SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
 
@@ -24,7 +24,9 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "SFT", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // Debian's oneDNN ships no pkg-config file; its header and library are in the default paths.
+        .systemLibrary(name: "COneDNN", path: "Sources/COneDNN", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "SFT", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
         .target(name: "SFTShell",
                 dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -36,6 +36,8 @@ public enum SettingsCatalog {
                     "micro-batches accumulated per optimizer step"),
         SettingSpec("max-seq-len", group: "training", .int(min: 16, max: 32768), default: .int(1024),
                     "longest tokenized example; longer ones are truncated"),
+        SettingSpec("precision", group: "training", .choice(["auto", "bf16", "fp32"]), default: .string("auto"),
+                    "matrix products in bf16 (fp32 sums) or fp32; auto = bf16 where the CPU has it"),
         SettingSpec("seed", group: "training", .int(min: 0, max: nil), default: .int(42),
                     "seed of the one random generator (shuffling, dropout, init, sampling)"),
         // generation
