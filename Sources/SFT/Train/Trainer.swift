@@ -25,6 +25,8 @@ public final class Trainer: @unchecked Sendable {
     public let mode: TrainingMode
     public internal(set) var hyper: Hyperparameters
     public let plan: BatchPlan
+    /// Several conversations share a row (Packing.swift); the same losses and gradients as padded rows.
+    public var packing = false
     public let valid: [RenderedChat]
     public let optimizer: AdamW
     public internal(set) var position = TrainPosition()
@@ -141,7 +143,7 @@ public final class Trainer: @unchecked Sendable {
         if cachedOrder?.epoch != position.epoch { cachedOrder = (position.epoch, plan.order(epoch: position.epoch)) }
         let order = cachedOrder!.batches
         let end = min(order.count, position.batch + hyper.gradAccum)
-        return order[position.batch..<end].map { plan.batch($0) }
+        return order[position.batch..<end].map { packing ? plan.packedBatch($0) : plan.batch($0) }
     }
 
     /// One optimizer step: forward + backward over grad-accum micro-batches, loss averaged over every trained
@@ -184,7 +186,7 @@ public final class Trainer: @unchecked Sendable {
             guard n > 0 else { continue }
             let mask = b.mask.map { $0 ? Float(1) : 0 }
             let loss = try transformer.forward(tokens: b.inputs, targets: b.targets, mask: mask, batch: b.batchSize,
-                                               length: b.seqLen, needGradients: true, gradientTokens: total)
+                                               length: b.seqLen, needGradients: true, gradientTokens: total, segments: b.segments)
             lossSum += Double(loss) * Double(n)
             transformer.backward()
         }

@@ -36,6 +36,7 @@ struct TrainLoop {
         while done < steps {
             if Cancellation.requested { stopped = "stopped by Ctrl-C after step \(trainer.position.step)"; break }
             if let seconds, Date().timeIntervalSince(start) >= seconds { stopped = "time is up after step \(trainer.position.step)"; break }
+            trainer.packing = session.settings.string("packing") == "on"
             let rec = try trainer.step()
             done += 1
             let total = trainer.totalSteps

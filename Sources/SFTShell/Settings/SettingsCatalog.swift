@@ -38,6 +38,8 @@ public enum SettingsCatalog {
                     "longest tokenized example; longer ones are truncated"),
         SettingSpec("precision", group: "training", .choice(["auto", "bf16", "fp32"]), default: .string("auto"),
                     "matrix products in bf16 (fp32 sums) or fp32; auto = bf16 where the CPU has it"),
+        SettingSpec("packing", group: "training", .choice(["on", "off"]), default: .string("on"),
+                    "conversations share rows instead of padding (same losses)"),
         SettingSpec("seed", group: "training", .int(min: 0, max: nil), default: .int(42),
                     "seed of the one random generator (shuffling, dropout, init, sampling)"),
         // generation
