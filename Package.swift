@@ -1,12 +1,15 @@
 // swift-tools-version:6.0
 // sft: a Swift shell for fine-tuning language models on CPU.
-// Targets: COpenBLAS, COneDNN, CLibEdit (system libraries), SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
-// SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
+// Targets: COpenBLAS, COneDNN, CLibEdit (system libraries), SFTKernels (numeric code: tensors, kernels, model math, AdamW; built -Ounchecked), SFT (the core that
+// reads bytes from outside: formats, tokenizer, data, training state, generation, repository; built with Swift's
+// checks, re-exports SFTKernels), SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
 
 // Numeric code needs a target CPU, or SIMD `addingProduct` lowers to scalar libcalls (0.8 GFLOP/s).
 // Users build from source, so `native` is right for the machine that runs it.
 let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-Ounchecked", "-wmo"]), .swiftLanguageMode(.v5)]
+// Code that parses files keeps bounds and overflow checks (a hostile file must get an error, not a wild read).
+let checked: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-O", "-wmo"]), .swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "sft",
@@ -26,7 +29,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // Debian's oneDNN ships no pkg-config file; its header and library are in the default paths.
         .systemLibrary(name: "COneDNN", path: "Sources/COneDNN", providers: [.apt(["libdnnl-dev"])]),
-        .target(name: "SFT", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
+        .target(name: "SFTKernels", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
+        .target(name: "SFT", dependencies: ["SFTKernels"], swiftSettings: checked),
         .target(name: "SFTShell",
                 dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),

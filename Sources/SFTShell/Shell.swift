@@ -38,6 +38,7 @@ public final class Shell {
     /// Runs one split command; records it; false when it failed or was interrupted.
     public func run(_ command: LineSplitter.Command) -> Bool {
         Cancellation.reset()
+        session.currentCommand = command.text
         session.out.beginCapture()
         let ok = dispatch(command.words) && !Cancellation.requested
         let output = session.out.endCapture()

@@ -13,7 +13,7 @@ final class GoldenSessionTests: XCTestCase {
         for name in scripts {
             let golden = dir.appendingPathComponent(String(name.dropLast(4)) + ".out")
             guard let expected = try? String(contentsOf: golden, encoding: .utf8) else { continue }
-            let r = try SFTBinary.run([dir.appendingPathComponent(name).path], timeout: 400, cwd: SFTBinary.packageRoot)
+            let r = try SFTBinary.run([dir.appendingPathComponent(name).path], timeout: 900, cwd: SFTBinary.packageRoot)
             func trim(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
             if trim(r.stdout) != trim(expected) {
                 let a = trim(r.stdout).split(separator: "\n", omittingEmptySubsequences: false)

@@ -81,8 +81,8 @@ final class PackingTests: XCTestCase {
         h.batchSize = 7; h.maxSeqLen = 24; h.learningRate = 1e-2; h.warmupRatio = 0
         var losses: [Double] = []
         for packing in [false, true] {
+            h.packing = packing
             let tr = try Trainer(transformer: TinyTraining.model(), mode: .full, hyper: h, train: chats)
-            tr.packing = packing
             let b = tr.nextBatches()
             XCTAssertEqual(b[0].segments != nil, packing)
             losses.append(contentsOf: try (0..<3).map { _ in try tr.step().loss })
