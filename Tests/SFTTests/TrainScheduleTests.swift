@@ -25,7 +25,7 @@ final class TrainScheduleTests: XCTestCase {
             XCTAssertEqual((e as? SFTError)?.message, "learning-rate must be in (0, 1], got 5.0")
         }
         h = Hyperparameters(); h.epochs = 51
-        XCTAssertThrowsError(try h.validate()) { XCTAssertTrue("\($0)".contains("epochs must be in 1...50")) }
+        XCTAssertThrowsError(try h.validate()) { XCTAssertTrue("\($0)".contains("epochs must be in [1, 50], got 51")) }
         h = Hyperparameters(); h.loraTargets = ["q", "lm_head"]
         XCTAssertThrowsError(try h.validate()) { XCTAssertTrue("\($0)".contains("lora-targets")) }
     }
