@@ -3,6 +3,8 @@ SHELL := /bin/bash
 export OPENBLAS_CORETYPE := $(shell scripts/blas-coretype)
 # OpenBLAS threads sleep after ~25 us instead of spinning 0.1 s against our kernels (see BLASEnvironment.swift)
 export OPENBLAS_THREAD_TIMEOUT ?= 16
+# oneDNN's OpenMP threads likewise spin briefly, then sleep
+export GOMP_SPINCOUNT ?= 10000
 export SFT_CACHE ?= $(CURDIR)/cache
 export SFT_MODEL ?= $(SFT_CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 SWIFT_RELEASE := swift build -c release

@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // sft: a Swift shell for fine-tuning language models on CPU.
-// Targets: SFTKernels (numeric code: tensors, kernels, model math, AdamW; built -Ounchecked), SFT (the core that
+// Targets: COpenBLAS, COneDNN, CLibEdit (system libraries), SFTKernels (numeric code: tensors, kernels, model math, AdamW; built -Ounchecked), SFT (the core that
 // reads bytes from outside: formats, tokenizer, data, training state, generation, repository; built with Swift's
 // checks, re-exports SFTKernels), SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
@@ -27,7 +27,9 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "SFTKernels", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // Debian's oneDNN ships no pkg-config file; its header and library are in the default paths.
+        .systemLibrary(name: "COneDNN", path: "Sources/COneDNN", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "SFTKernels", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
         .target(name: "SFT", dependencies: ["SFTKernels"], swiftSettings: checked),
         .target(name: "SFTShell",
                 dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],

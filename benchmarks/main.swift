@@ -1,5 +1,7 @@
 // sft-bench: training tokens/s and peak memory for SmolLM2-135M's shape (random weights), LoRA r8 on q,k,v,o
-// and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step; then prefill and greedy decode tokens/s.
+// and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step, in fp32 and (where the CPU has BF16)
+// bf16 products; real-data rows (200 conversations shaped like alpaca_zh_demo, trained tokens/s and wall time);
+// then prefill and greedy decode tokens/s.
 // Figures go to stdout one per line; per-phase timings to stderr.
 import Foundation
 import SFT
@@ -40,8 +42,10 @@ let tokens: [Int32] = (0..<(B * T + 1)).map { _ in rng = rng &* 6364136223846793
 let input = Array(tokens[0..<(B * T)]), targets = Array(tokens[1...])
 let mask = [Float](repeating: 1, count: B * T)
 
-func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
+func train(_ label: String, key: String, lora loraConfig: LoRAConfig?, precision: ComputePrecision = .fp32) throws {
     resetPeak()
+    MatMul.precision = precision
+    defer { MatMul.precision = .fp32 }
     let model = Transformer(params: randomParams(cfg))
     let opt: AdamW
     if let lc = loraConfig {
@@ -80,6 +84,51 @@ func train(_ label: String, key: String, lora loraConfig: LoRAConfig?) throws {
     }
     print(String(format: "train %@  B%dxT%d: %.0f tok/s  peak %.2f GB", label, B, T, tps, peakRSS()))
     print(String(format: "FIGURE train %@ tok_s=%.1f peak_gb=%.2f", key, tps, peakRSS()))
+}
+
+/// Conversations shaped like alpaca_zh_demo (mean ~360 tokens, 50 to 870, ~18% prompt), from one 64-bit LCG that
+/// scripts/peer/peer_common.py repeats exactly, so the peer trains on the same token ids and masks.
+func realConversations(_ count: Int, vocab: Int) -> [RenderedChat] {
+    var state: UInt64 = 2024
+    func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 40) / Double(1 << 24) }
+    return (0..<count).map { _ in
+        let n = 50 + Int(820 * Foundation.pow(uniform(), 1.6))
+        let p = max(1, Int(Double(n) * (0.08 + 0.2 * uniform())))
+        let ids = (0..<n).map { _ in Int32(100 + Int(uniform() * Double(vocab - 100))) }
+        return RenderedChat(tokens: ids, trained: (0..<n).map { $0 >= p })
+    }
+}
+
+/// Real-data rows: one epoch over the conversations as `train` runs it (batch-size 8 conversations, length-grouped
+/// order, packed rows of max-seq-len 1024, AdamW), in the precision `auto` picks here. Trained tokens/s and seconds.
+func trainReal(_ label: String, key: String, lora loraConfig: LoRAConfig?, count: Int) throws {
+    resetPeak()
+    MatMul.precision = MatMul.resolve("auto")
+    defer { MatMul.precision = .fp32 }
+    let model = Transformer(params: randomParams(cfg))
+    if let lc = loraConfig { model.attach(lora: try LoRA(model: cfg, config: lc)) }
+    var h = Hyperparameters()
+    h.batchSize = 8; h.maxSeqLen = 1024; h.learningRate = 1e-4; h.warmupRatio = 0
+    h.packing = ProcessInfo.processInfo.environment["SFT_PACKING"] != "off"
+    let chats = realConversations(count, vocab: cfg.vocabSize)
+    let tr = try Trainer(transformer: model, mode: loraConfig == nil ? .full : .lora, hyper: h, train: chats)
+    var trained = 0, positions = 0
+    StageProfile.enabled = ProcessInfo.processInfo.environment["SFT_PROFILE"] == "1"
+    StageProfile.reset()
+    let t0 = now()
+    for _ in 0..<tr.stepsPerEpoch {
+        let b = tr.nextBatches()
+        trained += b.reduce(0) { $0 + $1.trainedTokens }; positions += b.reduce(0) { $0 + $1.mask.count }
+        _ = try tr.step()
+    }
+    let secs = now() - t0
+    if StageProfile.enabled {
+        FileHandle.standardError.write("  \(label) real data, per step by stage:\n\(StageProfile.report(per: Double(tr.stepsPerEpoch)))\n".data(using: .utf8)!)
+        StageProfile.enabled = false
+    }
+    print(String(format: "train %@ real %d conversations (%@, packing %@): %d trained tokens in %.1f s = %.0f tok/s (%d positions run)  peak %.2f GB",
+                 label, count, MatMul.precision.rawValue, h.packing ? "on" : "off", trained, secs, Double(trained) / secs, positions, peakRSS()))
+    print(String(format: "FIGURE train %@ tok_s=%.1f seconds=%.1f peak_gb=%.2f", key, Double(trained) / secs, secs, peakRSS()))
 }
 
 /// Prompt processing and greedy decode on the default model itself (as the peer does): 256 prompt tokens,
@@ -194,6 +243,7 @@ func micro() {
     var t0 = now()
     for _ in 0..<10 { linearForward(c.base, a.base, b.base, rows: m, inFeatures: k, outFeatures: n) }
     print(String(format: "sgemm %dx%dx%d: %.0f GFLOP/s", m, n, k, 20 * Double(m * n * k) / (now() - t0) / 1e9))
+    gemmMicro()
     lowRankMicro()
     let w = FloatBuffer(count: 49152 * 576), y = FloatBuffer(count: 49152)
     linearForward(y.base, a.base, w.base, rows: 1, inFeatures: 576, outFeatures: 49152)
@@ -221,6 +271,41 @@ func adamwMicro() {
         let t1 = now()
         _ = AdamW.globalNorm(g.base, n)
         print(String(format: "adamw %d parameters: step %.3f s (its gradient-norm pass alone %.3f s)", n, t1 - t0, now() - t1))
+    }
+}
+
+/// The training step's product shapes (a 576 -> 1536 projection over 1024 tokens forward, dx, dW; the LM head
+/// over a 512-row chunk) in OpenBLAS fp32, oneDNN fp32 and oneDNN bf16, interleaved so all three see the same
+/// machine load (`sft-bench gemm`; GFLOP/s, best of 3 rounds).
+func gemmMicro() {
+    struct Shape { let name: String; let ta: Transpose; let tb: Transpose; let m, n, k: Int }
+    let shapes = [Shape(name: "proj fwd x@W^T", ta: .none, tb: .transposed, m: 1024, n: 1536, k: 576),
+                  Shape(name: "proj dx dy@W", ta: .none, tb: .none, m: 1024, n: 576, k: 1536),
+                  Shape(name: "proj dW dy^T@x", ta: .transposed, tb: .none, m: 1536, n: 576, k: 1024),
+                  Shape(name: "head fwd", ta: .none, tb: .transposed, m: 512, n: 49152, k: 576),
+                  Shape(name: "head dx", ta: .none, tb: .none, m: 512, n: 576, k: 49152),
+                  Shape(name: "head dW", ta: .transposed, tb: .none, m: 49152, n: 576, k: 512)]
+    let savedEngine = MatMul.oneDNNEnabled, savedPrecision = MatMul.precision
+    defer { MatMul.oneDNNEnabled = savedEngine; MatMul.precision = savedPrecision }
+    let modes: [(String, Bool, ComputePrecision)] = [("openblas fp32", false, .fp32), ("onednn fp32", true, .fp32), ("onednn bf16", true, .bf16)]
+    for s in shapes {
+        let a = FloatBuffer(count: s.m * s.k), b = FloatBuffer(count: s.k * s.n), c = FloatBuffer(count: s.m * s.n)
+        for i in 0..<a.count { a.base[i] = Float(i % 7) * 0.1 }
+        for i in 0..<b.count { b.base[i] = Float(i % 5) * 0.1 }
+        let lda = s.ta == .none ? s.k : s.m, ldb = s.tb == .none ? s.n : s.k
+        var best = [Double](repeating: .infinity, count: modes.count)
+        for _ in 0..<3 {
+            for (i, mode) in modes.enumerated() {
+                MatMul.oneDNNEnabled = mode.1; MatMul.precision = mode.2
+                gemm(s.ta, s.tb, m: s.m, n: s.n, k: s.k, a: a.base, lda: lda, b: b.base, ldb: ldb, c: c.base, ldc: s.n)
+                let t0 = now()
+                for _ in 0..<3 { gemm(s.ta, s.tb, m: s.m, n: s.n, k: s.k, a: a.base, lda: lda, b: b.base, ldb: ldb, c: c.base, ldc: s.n) }
+                best[i] = min(best[i], (now() - t0) / 3)
+            }
+        }
+        let flops = 2 * Double(s.m * s.n * s.k)
+        let cols = zip(modes, best).map { "\($0.0.0) " + String(format: "%.0f", flops / $0.1 / 1e9) }.joined(separator: ", ")
+        print("gemm \(s.name) \(s.m)x\(s.n)x\(s.k) GFLOP/s: \(cols)")
     }
 }
 
@@ -294,6 +379,7 @@ do {
     if only == "all" || only == "plan" { try planAccuracy() }
     if only == "all" || only == "micro" { micro() }
     if only == "adamw" { adamwMicro() }
+    if only == "gemm" { gemmMicro() }
     if only == "all" || only == "startup" { startup() }
     if only == "all" || only == "data" { try dataLoad() }
     if only == "sha" { try shaVerify() }
@@ -304,6 +390,21 @@ do {
         try train("lora r8 all-linear", key: "lora-all", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases))
     }
     if only == "all" || only == "full" { try train("full", key: "full", lora: nil) }
+    // bf16 rows where the CPU multiplies bf16 natively (elsewhere they would only measure an emulation)
+    if CPUFeatures.hasBF16 {
+        if only == "all" || only == "lora" {
+            try train("lora r8 qkvo bf16", key: "lora-qkvo-bf16", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o]), precision: .bf16)
+        }
+        if only == "all" || only == "lora-all" {
+            try train("lora r8 all-linear bf16", key: "lora-all-bf16", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases), precision: .bf16)
+        }
+        if only == "all" || only == "full" { try train("full bf16", key: "full-bf16", lora: nil, precision: .bf16) }
+    }
+    let real = Int(ProcessInfo.processInfo.environment["SFT_BENCH_REAL"] ?? "") ?? 200
+    if (only == "all" || only == "real") && real > 0 {
+        try trainReal("lora r8 qkvo", key: "real-lora", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o]), count: real)
+        try trainReal("full", key: "real-full", lora: nil, count: real)
+    }
 } catch {
     print("error: \(error)")
 }

@@ -6,7 +6,8 @@ import SFT
 
 public final class Session {
     // MARK: settings and randomness
-    public var settings = Settings()
+    /// Every change re-selects the matrix-product precision (`precision auto|bf16|fp32`).
+    public var settings = Settings() { didSet { MatMul.select(settings.string("precision")) } }
     /// The one random generator (shuffling, dropout, init, sampling); reseeded whenever `seed` is set.
     public var rng: RNG
 
@@ -62,6 +63,7 @@ public final class Session {
     public init(paths: SFTPaths = SFTPaths()) {
         self.paths = paths
         rng = RNG(seed: UInt64(Settings().int("seed")))
+        MatMul.select(settings.string("precision"))
     }
 
     /// Changes a setting with validation; `seed` also reseeds the generator.

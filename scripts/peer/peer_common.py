@@ -42,6 +42,26 @@ def load_model(model_path=None):
     return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
 
 
+def real_conversations(count, vocab):
+    # The same conversations as sft-bench's realConversations (one 64-bit LCG, same draws in the same order):
+    # shaped like alpaca_zh_demo, mean ~360 tokens (50..870), ~18% prompt. -> [(ids, prompt_len)]
+    state = 2024
+    mask = (1 << 64) - 1
+
+    def uniform():
+        nonlocal state
+        state = (state * 6364136223846793005 + 1442695040888963407) & mask
+        return (state >> 40) / float(1 << 24)
+
+    out = []
+    for _ in range(count):
+        n = 50 + int(820 * uniform() ** 1.6)
+        p = max(1, int(n * (0.08 + 0.2 * uniform())))
+        ids = [100 + int(uniform() * (vocab - 100)) for _ in range(n)]
+        out.append((ids, p))
+    return out
+
+
 def peak_rss_gb():
     # ru_maxrss is KiB on Linux; reported in GiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)

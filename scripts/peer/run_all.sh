@@ -15,7 +15,19 @@ if ! "$PY" -c "import torch, transformers, peft" 2>/dev/null; then
   exit 0
 fi
 "$PY" bench_decode.py || echo "PEER decode failed: exit $?"
-for mode in lora lora-all full; do
-  "$PY" bench_train.py --mode "$mode" || echo "PEER train $mode failed: exit $?"
+# fp32, then bf16 autocast (torch emulates bf16 where the CPU lacks it; the peer gets both chances)
+for dtype in fp32 bf16; do
+  for mode in lora lora-all full; do
+    "$PY" bench_train.py --mode "$mode" --dtype "$dtype" || echo "PEER train $mode $dtype failed: exit $?"
+  done
 done
+# real-data rows over SFT_BENCH_REAL (200) conversations, the same ids as sft-bench's; 0 skips them
+REAL=${SFT_BENCH_REAL:-200}
+if [ "$REAL" -gt 0 ]; then
+  for dtype in fp32 bf16; do
+    for mode in lora full; do
+      "$PY" bench_train.py --mode "$mode" --dtype "$dtype" --real "$REAL" || echo "PEER train real $mode $dtype failed: exit $?"
+    done
+  done
+fi
 exit 0

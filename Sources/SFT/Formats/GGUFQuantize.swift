@@ -3,12 +3,7 @@
 
 @inline(__always) func f16Bits(_ x: Float) -> UInt16 { Float16(x).bitPattern }
 
-/// BF16 with round-to-nearest-even (NaN kept quiet), as ggml's ggml_compute_fp32_to_bf16.
-@inline(__always) func bf16Bits(_ x: Float) -> UInt16 {
-    let u = x.bitPattern
-    if (u & 0x7fff_ffff) > 0x7f80_0000 { return UInt16(truncatingIfNeeded: (u >> 16) | 64) }
-    return UInt16(truncatingIfNeeded: (u &+ (0x7fff &+ ((u >> 16) & 1))) >> 16)
-}
+// BF16 rounding (bf16Bits) is the matrix products' one, in Tensor/GEMMOneDNN.swift.
 
 /// Quantizes `x` (count a multiple of the block size) to `type`'s bytes.
 public func quantize(_ type: GGUFTensorType, _ x: [Float]) throws -> [UInt8] {

@@ -11,6 +11,7 @@ public struct Batch: Sendable {
     public var targets: [Int32]        // (B, T) the next token, 0 where masked
     public var mask: [Bool]            // (B, T) loss is computed where true
     public var samples: [Int]          // indices of the chats in this batch
+    public var segments: [[Int]]? = nil // packed rows (Packing.swift): per row, where each chat starts
     public var trainedTokens: Int { mask.reduce(0) { $0 + ($1 ? 1 : 0) } }
 }
 

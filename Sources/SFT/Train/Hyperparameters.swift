@@ -14,6 +14,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     public var clipNorm = 1.0           // 0 = off
     public var gradAccum = 1            // micro-batches per optimizer step
     public var maxSeqLen = 1024
+    public var packing = true           // conversations share rows (Packing.swift); the same losses either way
     public var saveSteps = 0            // 0 = off
     public var evalSteps = 0            // 0 = off
     public var earlyStop = 0            // patience in evaluations, 0 = off
@@ -30,7 +31,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case batchSize, epochs, learningRate, optimizer, minLRRatio, warmupRatio, weightDecay, clipNorm, gradAccum, maxSeqLen,
-             saveSteps, evalSteps, earlyStop, earlyStopDelta, seed, loraRank, loraAlpha, loraDropout, loraTargets
+             saveSteps, evalSteps, earlyStop, earlyStopDelta, seed, loraRank, loraAlpha, loraDropout, loraTargets, packing
     }
 
     /// Reads what is there and keeps the default for the rest, so runs saved before a field existed still load.
@@ -43,6 +44,6 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
         try get(.maxSeqLen, &maxSeqLen); try get(.saveSteps, &saveSteps); try get(.evalSteps, &evalSteps)
         try get(.earlyStop, &earlyStop); try get(.earlyStopDelta, &earlyStopDelta); try get(.seed, &seed)
         try get(.loraRank, &loraRank); try get(.loraAlpha, &loraAlpha); try get(.loraDropout, &loraDropout)
-        try get(.loraTargets, &loraTargets)
+        try get(.loraTargets, &loraTargets); try get(.packing, &packing)
     }
 }

@@ -15,6 +15,8 @@ public struct TrainPlan: Sendable {
     public var tokens = 0              // tokens of the conversations the steps read, after cutting
     public var trainedTokens = 0       // of which trained
     public var positions = 0           // B x T of every batch: what the CPU runs
+    public var rows = 0                // rows of every batch (packed: several conversations share one)
+    public var packing = false
     public var cutSamples = 0          // conversations of the set longer than max-seq-len
     public var cutTrainedTokens = 0    // trained tokens those lose
     public var tokensPerSecond: Double?
@@ -33,6 +35,7 @@ public struct TrainPlan: Sendable {
         p.totalSteps = hyper.epochs * per
         p.firstStep = position.step + 1
         p.steps = steps
+        p.packing = hyper.packing
         for c in batches.chats where c.tokens.count > batches.maxSeqLen {
             p.cutSamples += 1
             p.cutTrainedTokens += c.trained[batches.maxSeqLen...].filter { $0 }.count
@@ -45,7 +48,8 @@ public struct TrainPlan: Sendable {
             let end = min(order.count, index + hyper.gradAccum)
             for b in order[index..<end] {
                 let lens = b.map { min(batches.chats[$0].tokens.count, batches.maxSeqLen) }
-                p.positions += b.count * max(1, (lens.max() ?? 1) - 1)
+                if hyper.packing { let pb = batches.packedBatch(b); p.positions += pb.mask.count; p.rows += pb.batchSize }
+                else { p.positions += b.count * max(1, (lens.max() ?? 1) - 1); p.rows += b.count }
                 p.tokens += lens.reduce(0, +)
                 p.trainedTokens += b.reduce(0) { s, i in s + batches.chats[i].trained.prefix(batches.maxSeqLen).dropFirst().filter { $0 }.count }
             }

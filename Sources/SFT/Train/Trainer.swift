@@ -121,7 +121,7 @@ public final class Trainer: @unchecked Sendable {
         if cachedOrder?.epoch != position.epoch { cachedOrder = (position.epoch, plan.order(epoch: position.epoch)) }
         let order = cachedOrder!.batches
         let end = min(order.count, position.batch + hyper.gradAccum)
-        return order[position.batch..<end].map { plan.batch($0) }
+        return order[position.batch..<end].map { hyper.packing ? plan.packedBatch($0) : plan.batch($0) }
     }
 
     /// One optimizer step: forward + backward over grad-accum micro-batches, loss averaged over every trained
@@ -165,7 +165,7 @@ public final class Trainer: @unchecked Sendable {
             guard n > 0 else { continue }
             let mask = b.mask.map { $0 ? Float(1) : 0 }
             let loss = try transformer.forward(tokens: b.inputs, targets: b.targets, mask: mask, batch: b.batchSize,
-                                               length: b.seqLen, needGradients: true, gradientTokens: total)
+                                               length: b.seqLen, needGradients: true, gradientTokens: total, segments: b.segments)
             lossSum += Double(loss) * Double(n)
             transformer.backward()
         }

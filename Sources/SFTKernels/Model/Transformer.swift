@@ -3,6 +3,8 @@
 // ParameterTensors layout); LoRA puts them in the adapters' own buffer and the frozen base takes none.
 // The lm_head + cross-entropy runs fused and chunked; with needGradients it also produces dlnf (and the head's
 // weight gradient), so backward starts from the final norm. Inference with a KV cache is in TransformerInference.
+// Packed batches (`segments`): a row holds several conversations; attention stays inside each one and RoPE
+// positions restart at each, so every conversation gets the same numbers as in a row of its own.
 
 public final class Transformer: @unchecked Sendable {
     public let config: ModelConfig
@@ -14,6 +16,8 @@ public final class Transformer: @unchecked Sendable {
     /// Trained tokens (sum of mask) in the last forward.
     public private(set) var trainedTokens = 0
     private var tokens: [Int32] = [], targets: [Int32] = [], mask: [Float] = []
+    /// Packed rows of the last forward: per row the start of each conversation, and every token's position.
+    private var segments: [[Int]]? = nil, positions: [Int32] = []
     private var readyForBackward = false
     /// Bumped by every forward(needGradients: true); with the LoRA seed it keys the dropout masks.
     public var dropoutStep: UInt64 = 0
@@ -61,10 +65,12 @@ public final class Transformer: @unchecked Sendable {
     /// backward needs and enables LoRA dropout. The gradient backward adds is that of sum(losses) /
     /// gradientTokens (default: this batch's trained tokens, i.e. of the mean); gradient accumulation passes
     /// the whole step's trained tokens so the micro-batches' gradients add up to the big batch's.
+    /// segments (packed rows): per row, the increasing start offsets of its conversations, the first 0.
     @discardableResult
     public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, length T: Int,
-                        needGradients: Bool = false, gradientTokens: Int? = nil) throws -> Float {
+                        needGradients: Bool = false, gradientTokens: Int? = nil, segments: [[Int]]? = nil) throws -> Float {
         try checkBatch(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
+        try setSegments(segments, B: B, T: T)
         let a = activations(B: B, T: T)
         let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
         self.tokens = tokens; self.targets = targets; self.mask = mask
@@ -93,6 +99,7 @@ public final class Transformer: @unchecked Sendable {
     /// Logits (B*T, V) of every position, for evaluation and tests (allocates the full matrix).
     public func logits(tokens: [Int32], batch B: Int, length T: Int) throws -> [Float] {
         try checkBatch(tokens: tokens, targets: nil, mask: nil, B: B, T: T)
+        try setSegments(nil, B: B, T: T)
         let a = activations(B: B, T: T)
         let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
         self.tokens = tokens
@@ -118,9 +125,9 @@ public final class Transformer: @unchecked Sendable {
             stage("linear fwd") { linearLayerForward(q, ln1, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q) }
             stage("linear fwd") { linearLayerForward(k, ln1, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
             stage("linear fwd") { linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
-            stage("rope") { ropeForward(q, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }
-            stage("rope") { ropeForward(k, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads) }
-            stage("attention fwd") { attentionForward(att, a.probs.slice(a.storesProbs ? l : 0).ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+            stage("rope") { rotate(q, n: N, T: T, heads: c.numHeads, backward: false) }
+            stage("rope") { rotate(k, n: N, T: T, heads: c.numKVHeads, backward: false) }
+            stage("attention fwd") { attentionForward(att, a.probs.slice(a.storesProbs ? l : 0).ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim, segments: segments) }
             stage("copies") { r2.update(from: x, count: N * C) }   // resid2 = x + att @ Wo^T
             stage("linear fwd") { linearLayerForward(r2, att, p.wo.slice(l).ptr, nil, adapter(.o, l, a), sc, n: N, inF: Q, outF: C, accumulate: true) }
             stage("rmsnorm") { rmsnormForward(ln2, a.ln2Rstd.slice(l).ptr, r2, p.mlpNorm.slice(l).ptr, n: N, C: C, eps: c.rmsNormEps) }
@@ -168,13 +175,13 @@ public final class Transformer: @unchecked Sendable {
             // forward: att = attention(q, k, v)  (probabilities stored per layer, or recomputed when too big)
             let probs = a.probs.slice(a.storesProbs ? l : 0).ptr
             if !a.storesProbs {
-                stage("attention recompute") { attentionForward(nil, probs, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+                stage("attention recompute") { attentionForward(nil, probs, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim, segments: segments) }
             }
             stage("attention bwd") { attentionBackward(a.dq.ptr, a.dk.ptr, a.dv.ptr, a.dprobs.ptr, a.dattOut.ptr, q, k, v, probs,
-                              B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim) }
+                              B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim, segments: segments) }
             // forward: q, k = rope(q), rope(k)
-            stage("rope") { ropeBackward(a.dq.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numHeads) }
-            stage("rope") { ropeBackward(a.dk.ptr, rope, n: N, T: T, posOffset: 0, heads: c.numKVHeads) }
+            stage("rope") { rotate(a.dq.ptr, n: N, T: T, heads: c.numHeads, backward: true) }
+            stage("rope") { rotate(a.dk.ptr, n: N, T: T, heads: c.numKVHeads, backward: true) }
             // forward: q = ln1 @ Wq^T + bq;  k = ...;  v = ...
             stage("linear bwd") { linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
                                 n: N, inF: C, outF: Q, overwriteDx: true) }
@@ -195,6 +202,33 @@ public final class Transformer: @unchecked Sendable {
         let a = Activations(config: config, B: B, T: T, lora: lora?.config)
         acts = a
         return a
+    }
+
+    /// RoPE over q or k (or back over their gradients) at each token's position: i % T, or restarting per
+    /// conversation in packed rows.
+    private func rotate(_ x: UnsafeMutablePointer<Float>, n: Int, T: Int, heads: Int, backward: Bool) {
+        positions.withUnsafeBufferPointer { pp in
+            let pos = segments == nil ? nil : pp.baseAddress
+            if backward { ropeBackward(x, rope, n: n, T: T, posOffset: 0, heads: heads, positions: pos) }
+            else { ropeForward(x, rope, n: n, T: T, posOffset: 0, heads: heads, positions: pos) }
+        }
+    }
+
+    /// Checks and keeps the packed layout (nil: one sequence per row) and the positions it gives every token.
+    private func setSegments(_ segs: [[Int]]?, B: Int, T: Int) throws {
+        segments = nil; positions = []
+        guard let segs else { return }
+        guard segs.count == B, segs.allSatisfy({ $0.first == 0 && zip($0, $0.dropFirst()).allSatisfy { $0 < $1 } && $0.last! < T }) else {
+            throw SFTError("packed batch layout does not match \(B) x \(T)", hint: "each row needs increasing conversation starts, the first at 0")
+        }
+        positions = [Int32](repeating: 0, count: B * T)
+        for (b, starts) in segs.enumerated() {
+            for (j, s) in starts.enumerated() {
+                let end = j + 1 < starts.count ? starts[j + 1] : T
+                for t in s..<end { positions[b * T + t] = Int32(t - s) }
+            }
+        }
+        segments = segs
     }
 
     private func scratch(_ a: Activations) -> LinearScratch { LinearScratch(dropped: a.dropped.ptr, dxa: a.dxa.ptr) }

@@ -28,26 +28,29 @@ public struct RoPETable: @unchecked Sendable {
     }
 }
 
-/// Rotates x (N, heads*HS) in place; row i has position posOffset + i % T.
-public func ropeForward(_ x: UnsafeMutablePointer<Float>, _ table: RoPETable, n: Int, T: Int, posOffset: Int, heads: Int) {
-    ropeApply(x, table, n: n, T: T, posOffset: posOffset, heads: heads, sign: 1)
+/// Rotates x (N, heads*HS) in place; row i has position posOffset + i % T, or positions[i] when given (packed
+/// rows, where positions restart at every conversation).
+public func ropeForward(_ x: UnsafeMutablePointer<Float>, _ table: RoPETable, n: Int, T: Int, posOffset: Int, heads: Int,
+                        positions: UnsafePointer<Int32>? = nil) {
+    ropeApply(x, table, n: n, T: T, posOffset: posOffset, heads: heads, sign: 1, positions: positions)
 }
 
 /// Rotates dx back in place: the transpose of the forward rotation.
-public func ropeBackward(_ dx: UnsafeMutablePointer<Float>, _ table: RoPETable, n: Int, T: Int, posOffset: Int, heads: Int) {
+public func ropeBackward(_ dx: UnsafeMutablePointer<Float>, _ table: RoPETable, n: Int, T: Int, posOffset: Int, heads: Int,
+                         positions: UnsafePointer<Int32>? = nil) {
     // forward: out[i] = x[i] c - x[i+h] s;  out[i+h] = x[i+h] c + x[i] s
     //   dx[i] = dout[i] c + dout[i+h] s;   dx[i+h] = dout[i+h] c - dout[i] s   (rotation by -angle)
-    ropeApply(dx, table, n: n, T: T, posOffset: posOffset, heads: heads, sign: -1)
+    ropeApply(dx, table, n: n, T: T, posOffset: posOffset, heads: heads, sign: -1, positions: positions)
 }
 
 @inline(__always)
 private func ropeApply(_ x: UnsafeMutablePointer<Float>, _ table: RoPETable, n: Int, T: Int, posOffset: Int,
-                       heads: Int, sign: Float) {
+                       heads: Int, sign: Float, positions: UnsafePointer<Int32>?) {
     let HS = table.headDim, half = HS / 2
     precondition(posOffset + min(n, T) <= table.maxPositions, "position beyond the RoPE table")
     Parallel.rows(n, minPerChunk: 16) { r in
         for row in r {
-            let pos = posOffset + row % T
+            let pos = positions.map { Int($0[row]) } ?? posOffset + row % T
             let cs = table.cos.base + pos * half, sn = table.sin.base + pos * half
             for h in 0..<heads {
                 let a = x + row * heads * HS + h * HS, b = a + half

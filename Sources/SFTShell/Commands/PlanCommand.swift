@@ -81,7 +81,8 @@ struct PlanCommand: ShellCommand {
         let last = p.firstStep + p.steps - 1
         out.print("  steps \(p.firstStep) to \(last) of \(p.totalSteps): \(Plural.count(p.stepsPerEpoch, "step"))/epoch x \(Plural.count(p.epochs, "epoch"))"
                   + (limit != nil ? " (about as many as fit in the time limit)" : ""))
-        out.print("  tokens: \(p.tokens) read, \(p.trainedTokens) trained (\(String(format: "%.0f", trainedShare))%), \(p.positions) positions run with padding")
+        out.print("  tokens: \(p.tokens) read, \(p.trainedTokens) trained (\(String(format: "%.0f", trainedShare))%), \(p.positions) positions run "
+                  + (p.packing ? "in \(Plural.count(p.rows, "packed row"))" : "with padding"))
         if p.cutSamples > 0 {
             out.print("  max-seq-len cuts \(Plural.count(p.cutSamples, "conversation")) of the set, losing \(Plural.count(p.cutTrainedTokens, "trained token"))")
         }

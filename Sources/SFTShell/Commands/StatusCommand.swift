@@ -11,6 +11,7 @@ struct StatusCommand: ShellCommand {
     mutating func run(session: Session) throws {
         session.out.print(lines: StatusReport.lines(session))
         session.out.note(StatusReport.machineLine(session))
+        session.out.note(StatusReport.engineLine())
     }
 }
 
@@ -65,6 +66,10 @@ public enum StatusReport {
         return "memory \(rss), up \(ProgressBar.seconds(Date().timeIntervalSince(session.startTime))), "
             + "OpenBLAS \(blasCoreName()) x\(blasThreads()) (thread timeout \(timeout))"
     }
+
+    /// `matrix products: oneDNN 2.6 avx512_core_bf16 for large ones (bf16 operands, fp32 accumulation), ...` for
+    /// stderr: the engine and the precision `precision auto` resolved to differ between machines.
+    public static func engineLine() -> String { MatMul.describe() }
 
     /// Resident set size from /proc/self/statm (pages), nil where unreadable.
     public static func residentBytes() -> Int? {

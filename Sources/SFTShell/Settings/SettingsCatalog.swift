@@ -4,7 +4,13 @@
 import SFT
 
 public enum SettingsCatalog {
-    public static let all: [SettingSpec] = HyperparameterTable.specs + generation
+    public static let all: [SettingSpec] = HyperparameterTable.specs + compute + generation
+
+    /// How the machine computes, not what is trained: not part of a run's hyperparameters.
+    static let compute: [SettingSpec] = [
+        SettingSpec("precision", group: "compute", .choice(["auto", "bf16", "fp32"]), default: .string("auto"),
+                    "matrix products in bf16 (fp32 sums) or fp32; auto = bf16 where the CPU has it"),
+    ]
 
     static let generation: [SettingSpec] = [
         // generation
