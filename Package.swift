@@ -1,7 +1,7 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // sft: a Swift shell for fine-tuning language models on CPU.
 // Targets: SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
-// SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
+// SFTServe (the OpenAI-compatible HTTP server over a live model, on Hummingbird), SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
 
 // Numeric code needs a target CPU, or SIMD `addingProduct` lowers to scalar libcalls (0.8 GFLOP/s).
@@ -18,6 +18,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `serve`: an HTTP server on SwiftNIO. Default traits off: no swift-configuration, less to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),   // already Hummingbird's; we silence it
     ],
     targets: [
         .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
@@ -25,12 +28,16 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "SFT", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "SFTServe",
+                dependencies: ["SFT", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "SFTShell",
-                dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["SFT", "SFTServe", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "sft", dependencies: ["SFTShell"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell"], path: "benchmarks", swiftSettings: fast),
         .testTarget(name: "SFTTests", dependencies: ["SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFTServe", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )
