@@ -55,6 +55,8 @@ struct TrainLoop {
                 if statusShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); statusShown = false }
                 try checkpoint(validLoss: validLoss)
             }
+            // serve: requests that came during this step are answered now, between steps (Serving.swift).
+            session.serving.gate.yieldToWaiters()
             bar.update(Double(rec.step))
             if tty, Date().timeIntervalSince(lastDraw) > 0.2 {
                 lastDraw = Date()
