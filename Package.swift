@@ -36,7 +36,7 @@ let package = Package(
                 dependencies: ["SFT", "SFTServe", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "sft", dependencies: ["SFTShell"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell"], path: "benchmarks", swiftSettings: fast),
+        .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell", "SFTServe"], path: "benchmarks", swiftSettings: fast),
         .testTarget(name: "SFTTests", dependencies: ["SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFTServe", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

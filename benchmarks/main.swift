@@ -1,5 +1,6 @@
 // sft-bench: training tokens/s and peak memory for SmolLM2-135M's shape (random weights), LoRA r8 on q,k,v,o
-// and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step; then prefill and greedy decode tokens/s.
+// and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step; then prefill and greedy decode tokens/s,
+// and `serve`'s time to first token and decode speed next to `ask`'s (ServeBench.swift).
 // Figures go to stdout one per line; per-phase timings to stderr.
 import Foundation
 import SFT
@@ -219,6 +220,7 @@ do {
     if only == "all" || only == "startup" { startup() }
     if only == "all" || only == "data" { try dataLoad() }
     if only == "all" || only == "decode" { try inference() }
+    if only == "all" || only == "serve" { try serveBench() }
     if only == "all" || only == "lora" { try train("lora r8 qkvo", key: "lora-qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
     if only == "all" || only == "lora-all" {
         try train("lora r8 all-linear", key: "lora-all", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases))
