@@ -14,7 +14,8 @@ final class ModelWorker: @unchecked Sendable {
     private var stopping = false
     private var thread: Thread?
     private var current: ModelJob?
-    /// Requests answered (model work finished) and mean seconds per job, for `status` and Retry-After.
+    /// Requests taken up (counted when their model work starts, so before the client can see the reply) and
+    /// the seconds spent on them, for `status` and the Retry-After guess.
     private(set) var served = 0
     private var busySeconds = 0.0
 
@@ -41,7 +42,7 @@ final class ModelWorker: @unchecked Sendable {
         cond.lock(); defer { cond.unlock() }
         if stopping { throw APIError.stopping }
         if jobs.count >= maxQueue && running {
-            let mean = served > 0 ? busySeconds / Double(served) : 2
+            let mean = served > 1 ? busySeconds / Double(served - 1) : 2
             let wait = max(1, Int((mean * Double(jobs.count + 1)).rounded(.up)))
             throw APIError(503, "the server is busy: \(jobs.count + 1) requests ahead (at most \(maxQueue) wait); retry after \(wait) s",
                            type: "server_error", code: "queue_full", retryAfter: wait)
@@ -69,13 +70,13 @@ final class ModelWorker: @unchecked Sendable {
             if stopping { job.cancel() }
             current = job
             running = true
+            served += 1
             cond.unlock()
             let t0 = Date()
             gate.withGate { work() }
             cond.lock()
             running = false
             current = nil
-            served += 1
             busySeconds += Date().timeIntervalSince(t0)
             cond.unlock()
         }

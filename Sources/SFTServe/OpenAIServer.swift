@@ -47,7 +47,7 @@ public final class OpenAIServer: @unchecked Sendable {
     }
 
     public var address: String { "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
-    /// Requests whose model work finished, waiting now, and whether one runs.
+    /// Requests taken up by the model so far, waiting now, and whether one runs.
     public var stats: (served: Int, queued: Int, busy: Bool) { worker.stats }
 
     /// Binds and starts serving in the background; throws when the address cannot be bound.
@@ -59,8 +59,7 @@ public final class OpenAIServer: @unchecked Sendable {
         logger.logLevel = .critical
         let bound = BoundSignal()
         let app = Application(router: router,
-                              configuration: .init(address: .hostname(options.host, port: options.port), serverName: "sft",
-                                                   reuseAddress: false),
+                              configuration: .init(address: .hostname(options.host, port: options.port), serverName: "sft"),
                               onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? 0)) },
                               logger: logger)
         task = Task.detached {

@@ -56,7 +56,7 @@ enum ServeMain {
         while !Cancellation.requested { usleep(100_000) }
         let served = session.serving.server?.stats.served ?? 0
         session.serving.stop()
-        session.out.print("\nserver stopped (\(served) request\(served == 1 ? "" : "s") answered)")
+        session.out.print("\nserver stopped (\(served) request\(served == 1 ? "" : "s") served)")
         return 0
     }
 }

@@ -66,7 +66,7 @@ struct ServeStop: ShellCommand {
         guard let s = session.serving.server else { throw SFTError("no server is running", hint: "`serve` starts one") }
         let served = s.stats.served
         session.serving.stop()
-        session.out.print("server stopped (\(served) request\(served == 1 ? "" : "s") answered)")
+        session.out.print("server stopped (\(served) request\(served == 1 ? "" : "s") served)")
     }
 }
 

@@ -51,7 +51,7 @@ public enum StatusReport {
     public static func serveLines(_ session: Session) -> [(String, String)] {
         guard let s = session.serving.server else { return [] }
         let st = s.stats
-        return [("serve", "\(s.address)/v1, \(st.served) request\(st.served == 1 ? "" : "s") answered, \(st.queued + (st.busy ? 1 : 0)) in progress or waiting")]
+        return [("serve", "\(s.address)/v1, \(st.served) request\(st.served == 1 ? "" : "s") served, \(st.queued + (st.busy ? 1 : 0)) in progress or waiting")]
     }
 
     public static func settingsLines(_ session: Session) -> [(String, String)] {
