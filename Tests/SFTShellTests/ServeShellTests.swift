@@ -67,4 +67,37 @@ final class ServeShellTests: XCTestCase {
         let refused = try? Curl.request(chat, body: question, timeout: 5)
         XCTAssertEqual(refused?.status ?? 0, 0, "nothing listens after serve stop")
     }
+
+    /// In a real terminal: Ctrl-C at the prompt and during a command never stops the server; `quit` does.
+    func testCtrlCNeverStopsTheServerQuitDoes() throws {
+        guard FileManager.default.fileExists(atPath: TrainShellTests.modelPath) else {
+            return XCTFail("default model missing at \(TrainShellTests.modelPath): run scripts/fetch-model (or set SFT_MODEL)")
+        }
+        guard Curl.available else { return XCTFail("curl is missing: scripts/install-deps installs it") }
+        setenv("SFT_MODEL", TrainShellTests.modelPath, 1)
+        let home = SFTBinary.tempHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let t = try TmuxTerminal(home: home)
+        defer { t.close() }
+        t.type("serve --port 0")
+        t.keys("Enter")
+        var port = 0
+        XCTAssertTrue(t.waitFor(timeout: 30) { screen in
+            guard let r = screen.range(of: #"127\.0\.0\.1:\d+/v1"#, options: .regularExpression) else { return false }
+            port = Int(screen[r].dropFirst(10).dropLast(3)) ?? 0
+            return true
+        }, t.screen())
+        let models = "http://127.0.0.1:\(port)/v1/models"
+        t.type("wait 30")
+        t.keys("Enter")
+        usleep(300_000)
+        t.keys("C-c")                                  // stops `wait`, not the server
+        XCTAssertTrue(t.waitFor { $0.contains("stopped after") }, t.screen())
+        t.keys("C-c")                                  // at the prompt
+        XCTAssertEqual(try Curl.request(models, method: "GET").status, 200, "the server outlives Ctrl-C")
+        t.type("quit")
+        t.keys("Enter")
+        XCTAssertTrue(t.waitForExit(timeout: 30), t.screen())
+        XCTAssertEqual((try? Curl.request(models, method: "GET", timeout: 5))?.status ?? 0, 0, "quit stops the server")
+    }
 }

@@ -134,6 +134,17 @@ final class ServeTests: XCTestCase {
         let detok = try Curl.request(server.base + "/detokenize", body: #"{"tokens":\#(ids)}"#, headers: auth)
         XCTAssertEqual(detok.json?["prompt"] as? String, "Fine-tuning on CPU.")
 
+        // Stop strings end the answer before them (finish_reason stop); a seed makes sampling repeatable.
+        let stopped = try Curl.request(chat, body: chatBody("What is the capital of France?", maxTokens: 30, extra: #","stop":[" Paris"]"#), headers: auth)
+        let stoppedChoice = (stopped.json?["choices"] as? [[String: Any]])?.first
+        XCTAssertEqual((stoppedChoice?["message"] as? [String: Any])?["content"] as? String, "The capital of France is", stopped.body)
+        XCTAssertEqual(stoppedChoice?["finish_reason"] as? String, "stop")
+        let seeded = #"{"messages":[{"role":"user","content":"Tell me a fun fact."}],"temperature":1.0,"max_tokens":12,"seed":7}"#
+        let s1 = try Curl.request(chat, body: seeded, headers: auth), s2 = try Curl.request(chat, body: seeded, headers: auth)
+        XCTAssertEqual(s1.status, 200, s1.body)
+        XCTAssertEqual((s1.json?["choices"] as? [[String: Any]])?.first?["message"] as? [String: String],
+                       (s2.json?["choices"] as? [[String: Any]])?.first?["message"] as? [String: String], "same seed, same answer")
+
         // --max-queue 0: while one request runs, the next gets 503 with Retry-After; the first still completes.
         let long1 = Curl.start(chat, body: chatBody("Write a long story about a lighthouse keeper.", maxTokens: 200, stream: true), headers: auth)
         let deadline = Date().addingTimeInterval(120)
