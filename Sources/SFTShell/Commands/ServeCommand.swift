@@ -16,7 +16,7 @@ struct ServeCommand: ParsableCommand {
 
 struct ServeStart: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start the server in the background (the default of `serve`).")
+        commandName: "start", abstract: "Serve the live model over HTTP, OpenAI-compatible, in the background (`serve` alone).")
 
     @Option(help: "Address to listen on; 127.0.0.1 (this machine only) unless you mean to share the model.")
     var host = "127.0.0.1"
@@ -60,7 +60,7 @@ struct ServeStart: ShellCommand {
 }
 
 struct ServeStop: ShellCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop the server.")
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop the server (requests waiting get 503).")
 
     mutating func run(session: Session) throws {
         guard let s = session.serving.server else { throw SFTError("no server is running", hint: "`serve` starts one") }
@@ -72,7 +72,7 @@ struct ServeStop: ShellCommand {
 
 struct ServeSend: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "send", abstract: "Send one request to the running server and print the status and reply (id and created shown as '-').")
+        commandName: "send", abstract: "Send one request to the running server; print the status and the reply.")
 
     @Argument(help: "The path, e.g. /v1/models or /v1/chat/completions.") var path: String
     @Argument(help: "A JSON body (quote it with ''); with one the request is a POST, without a GET.") var body: String?
