@@ -38,7 +38,7 @@ bench: setup
 # Regenerates the committed reference fixtures; needs torch/transformers/peft (pip), never run by CI.
 fixtures:
 	python3 scripts/make-runtime-fixtures.py --model $(SFT_MODEL)
-	python3 scripts/make-model-fixtures.py
+	python3 scripts/make-model-fixtures.py && python3 scripts/make-decay-fixture.py
 	python3 scripts/make-peft-fixture.py
 	python3 scripts/make-tokenizer-fixtures.py
 	python3 scripts/make-formats-fixture.py

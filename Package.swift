@@ -1,12 +1,16 @@
 // swift-tools-version:6.1
 // sft: a Swift shell for fine-tuning language models on CPU.
-// Targets: SFT (the core: tensors, model, formats, tokenizer, data, training, generation, repository),
-// SFTServe (the OpenAI-compatible HTTP server over a live model, on Hummingbird), SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
+// Targets: SFTKernels (numeric code: tensors, kernels, model math, AdamW; built -Ounchecked), SFT (the core that
+// reads bytes from outside: formats, tokenizer, data, training state, generation, repository; built with Swift's
+// checks, re-exports SFTKernels), SFTServe (the OpenAI-compatible HTTP server over a live model, on Hummingbird),
+// SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
 
 // Numeric code needs a target CPU, or SIMD `addingProduct` lowers to scalar libcalls (0.8 GFLOP/s).
 // Users build from source, so `native` is right for the machine that runs it.
 let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-Ounchecked", "-wmo"]), .swiftLanguageMode(.v5)]
+// Code that parses files keeps bounds and overflow checks (a hostile file must get an error, not a wild read).
+let checked: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-O", "-wmo"]), .swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "sft",
@@ -27,7 +31,8 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "SFT", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "SFTKernels", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "SFT", dependencies: ["SFTKernels"], swiftSettings: checked),
         .target(name: "SFTServe",
                 dependencies: ["SFT", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log")],

@@ -213,8 +213,38 @@ func lowRankMicro() {
                  projGemm, projLoop, bwdGemm, bwdLoop))
 }
 
+/// `plan`'s predicted time against the run that follows: the default model, the shipped sample chats (loop,
+/// identity and general: 74 conversations), LoRA r8 on q,k,v,o, batch 8, one epoch. The prediction is what
+/// `plan` prints: positions of every planned batch / the speed of one measured forward+backward.
+func planAccuracy() throws {
+    guard let path = ProcessInfo.processInfo.environment["SFT_MODEL"], FileManager.default.fileExists(atPath: path) else {
+        print("FIGURE plan unavailable: SFT_MODEL is not set (make bench sets it)"); return
+    }
+    let model = try ChatModel.load(path: path)
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sessions/data")
+    var convs: [Conversation] = []
+    for f in ["loop.jsonl", "identity.jsonl", "general.jsonl"] { convs += try Dataset.load(root.appendingPathComponent(f).path).conversations }
+    let chats = try model.renderAll(convs)
+    model.transformer.attach(lora: try LoRA(model: model.config, config: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])))
+    var h = Hyperparameters()
+    h.batchSize = 8; h.maxSeqLen = 256; h.learningRate = 1e-4
+    let t = try Trainer(transformer: model.transformer, mode: .lora, hyper: h, train: chats)
+    let speed = try t.measureSpeed(t.medianBatch())
+    var plan = TrainPlan.make(t.plan, hyper: h, from: t.position, steps: t.totalSteps)
+    plan.tokensPerSecond = speed
+    let predicted = plan.predictedSeconds ?? 0
+    let run = TrainingRun(trainer: t)
+    let t0 = now()
+    _ = try run.train(steps: t.totalSteps, seconds: nil, rng: nil)
+    let measured = now() - t0
+    let err = abs(predicted - measured) / measured * 100
+    FileHandle.standardError.write(Data(String(format: "plan: %d steps, predicted %.1f s at %.0f tok/s, measured %.1f s\n", t.totalSteps, predicted, speed, measured).utf8))
+    print(String(format: "FIGURE plan predicted_s=%.2f measured_s=%.2f error_pct=%.1f", predicted, measured, err))
+}
+
 do {
     let only = args.count > 1 ? args[1] : "all"
+    if only == "all" || only == "plan" { try planAccuracy() }
     if only == "all" || only == "micro" { micro() }
     if only == "adamw" { adamwMicro() }
     if only == "all" || only == "startup" { startup() }

@@ -35,7 +35,7 @@ extension Session {
         let sampler = SamplerConfig(temperature: Float(s.double("temperature")), topK: s.int("top-k"), topP: Float(s.double("top-p")),
                                     minP: Float(s.double("min-p")), repetitionPenalty: Float(s.double("repetition-penalty")))
         let system = s.string("system")
-        return LiveModelView(model: m, runner: repoState.int8, trainer: trainer, sampler: sampler,
+        return LiveModelView(model: m, runner: repoState.int8, run: run, sampler: sampler,
                              maxTokens: s.int("max-tokens"), system: system.isEmpty ? nil : system)
     }
 }

@@ -13,9 +13,15 @@ public final class Session {
     // MARK: loaded things (the lead adds typed fields here)
     /// The active model: `ask`, `chat`, `tokens`, token views of data and training all use it.
     public var model: ChatModel?
-    /// Training state on top of the model (LoRA adapters or full gradients, optimizer, schedule, checkpoints);
-    /// nil until the first `lora add` or `train`. Owned by the training commands.
-    public var trainer: Trainer?
+    /// The training run on top of the model (its Trainer, checkpoints, undo points); nil until the first
+    /// `train`. Ended with `endRun`, which says why undo is no longer possible.
+    public private(set) var run: TrainingRun?
+    /// The run's step engine (optimizer, schedule, position, metrics).
+    public var trainer: Trainer? { run?.trainer }
+    /// Why `undo` cannot go back past this point (the run was ended by `lora drop`, `model load` ...).
+    public var undoEndedBy: String?
+    /// Prompts answered after every `train` and at each checkpoint, with the base model's answers.
+    public var probes = ProbeSet()
     /// What the repository commands remember: where the adapter or model came from, the int8 copy.
     public let repoState = RepoSessionState()
     /// `serve`: the gate every user of the live model holds, and the running server (Serving.swift).
@@ -44,6 +50,8 @@ public final class Session {
     /// Reads one more line of input for a command that converses (`chat`): the line editor in the REPL, the
     /// next script line in a script. nil at end of input. Set by whoever feeds the shell.
     public var readInput: ((_ prompt: String) -> String?)?
+    /// The command running now, as typed (undo points are labelled with it).
+    public internal(set) var currentCommand: String?
     /// Set by `quit`; the loop stops after the command.
     public var quitRequested = false
 
@@ -69,11 +77,30 @@ public final class Session {
     /// Makes `m` the active model. Anything trained on the previous model no longer applies to it.
     public func setModel(_ m: ChatModel) {
         model = m
-        trainer = nil
+        endRun(by: "`model load`")
+        probes.forgetBaseAnswers()
         repoState.int8 = nil
         repoState.adapterOrigin = nil
         repoState.modelOrigin = nil
     }
 
     func appendRecord(_ entry: RecordEntry) { record.append(entry) }
+
+    /// Makes `r` the live run (undo can go back to its start again).
+    public func begin(_ r: TrainingRun) {
+        run = r
+        undoEndedBy = nil
+    }
+
+    /// Ends the live run, if any; `by` names what ended it, for `undo`'s message. A full fine-tuning run
+    /// keeps its trained weights unless `discard` puts the base back.
+    public func endRun(by what: String, discard: Bool = false) {
+        guard let r = run else { return }
+        if discard { r.discard() } else if r.mode == .full { r.trainer.transformer.disableFullGradients() }
+        run = nil
+        undoEndedBy = what
+    }
+
+    /// Where full fine-tuning snapshots spill: $SFT_HOME/spill.
+    public var spillDirectory: String { paths.home.appendingPathComponent("spill").path }
 }

@@ -38,6 +38,7 @@ public final class Shell {
     /// Runs one split command; records it; false when it failed or was interrupted.
     public func run(_ command: LineSplitter.Command) -> Bool {
         Cancellation.reset()
+        session.currentCommand = command.text
         session.out.beginCapture()
         // The live model is shared with `serve`: a command runs holding the gate (requests wait for it, it waits
         // for the request in progress), except the few that must not block the server (ServingState.ungated).

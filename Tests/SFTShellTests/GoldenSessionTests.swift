@@ -20,7 +20,7 @@ final class GoldenSessionTests: XCTestCase {
                 XCTFail("\(name) serves on port \(port), which another program uses now; free it and run again")
                 continue
             }
-            let r = try SFTBinary.run([dir.appendingPathComponent(name).path], timeout: 400, cwd: SFTBinary.packageRoot)
+            let r = try SFTBinary.run([dir.appendingPathComponent(name).path], timeout: 900, cwd: SFTBinary.packageRoot)
             func trim(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
             if trim(r.stdout) != trim(expected) {
                 let a = trim(r.stdout).split(separator: "\n", omittingEmptySubsequences: false)

@@ -107,18 +107,20 @@ final class TrainerTests: XCTestCase {
             for _ in 0..<3 { _ = try tr.step() }
             let v = try tr.evaluateAndRecord()
             XCTAssertTrue(v.loss.isFinite)
-            tr.saveCheckpoint(validLoss: v.loss, prompt: "p", answer: "a")
+            let run = TrainingRun(trainer: tr)
+            try run.saveCheckpoint(validLoss: v.loss, answers: ["a"], rng: nil)
             let weights = mode == .lora ? Array(tr.transformer.lora!.params.pointer) : Array(tr.transformer.params.storage.pointer)
             let next = try (0..<3).map { _ in try tr.step() }
-            try tr.restore(checkpoint: 0)
+            try run.useCheckpoint(1)
             let now = mode == .lora ? Array(tr.transformer.lora!.params.pointer) : Array(tr.transformer.params.storage.pointer)
             XCTAssertEqual(now, weights, "\(mode)")
             XCTAssertEqual(tr.position.step, 3)
             XCTAssertEqual(tr.metrics.steps.count, 3)
-            XCTAssertEqual(tr.bestCheckpoint, 0)
+            XCTAssertEqual(run.bestCheckpoint, 1)
+            XCTAssertEqual(run.liveCheckpoint, 1)
             let again = try (0..<3).map { _ in try tr.step() }
             XCTAssertEqual(again.map(\.loss), next.map(\.loss), "\(mode): training from the checkpoint repeats itself")
-            XCTAssertThrowsError(try tr.restore(checkpoint: 5))
+            XCTAssertThrowsError(try run.useCheckpoint(5))
         }
     }
 

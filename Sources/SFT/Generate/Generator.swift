@@ -22,6 +22,10 @@ public struct GenerationResult: Sendable {
     public var prefillSeconds: Double
     public var decodeSeconds: Double
     public var stop: Stop
+    /// Sum over the generated tokens of log p(token) under the model's own distribution (before sampling
+    /// settings), so `meanLogProb` says how sure the model was of its answer.
+    public var logProbSum: Double = 0
+    public var meanLogProb: Double { tokens.isEmpty ? 0 : logProbSum / Double(tokens.count) }
 
     public var prefillTokensPerSecond: Double { Double(promptTokens) / max(prefillSeconds, 1e-9) }
     /// Decode speed counts the tokens after the first (the first comes from the prefill logits).
@@ -56,6 +60,7 @@ public enum Generator {
         var seen = prompt
         var out: [Int32] = []
         var stop = GenerationResult.Stop.maxTokens
+        var logProbSum = 0.0
 
         let t0 = Date()
         var logits = try net.prefill(prompt, cache: cache)
@@ -67,6 +72,7 @@ public enum Generator {
             if stops.contains(next) { stop = .endOfTurn; break }
             out.append(next)
             seen.append(next)
+            logProbSum += Self.logProb(of: next, in: logits)
             onText(decoder.push(next))
             if out.count >= options.maxTokens { stop = .maxTokens; break }
             if cache.length >= capacity { stop = .context; break }
@@ -75,6 +81,16 @@ public enum Generator {
         onText(decoder.finish())
         let decode = Date().timeIntervalSince(t1)
         return GenerationResult(text: model.tokenizer.decode(out, skipSpecial: true), tokens: out, promptTokens: prompt.count,
-                                prefillSeconds: prefill, decodeSeconds: decode, stop: stop)
+                                prefillSeconds: prefill, decodeSeconds: decode, stop: stop, logProbSum: logProbSum)
+    }
+
+    /// log softmax(logits)[id], in Double for the sum.
+    static func logProb(of id: Int32, in logits: [Float]) -> Double {
+        guard logits.indices.contains(Int(id)) else { return -.infinity }
+        var mx = -Float.infinity
+        for x in logits where x > mx { mx = x }
+        var sum = 0.0
+        for x in logits { sum += Foundation.exp(Double(x - mx)) }
+        return Double(logits[Int(id)] - mx) - Foundation.log(sum)
     }
 }

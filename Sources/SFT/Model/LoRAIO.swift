@@ -93,9 +93,6 @@ public enum LoRAIO {
 
     /// A copy of `params` with `lora` merged in (W += scale * B @ A); the given parameters are untouched.
     public static func mergedCopy(_ params: ParameterTensors, lora: LoRA?) -> ParameterTensors {
-        let out = ParameterTensors(config: params.config)
-        out.storage.base.update(from: params.storage.base, count: params.storage.count)
-        if let lora, lora.enabled { lora.merge(into: out) }
-        return out
+        params.mergedCopy(lora: lora)
     }
 }

@@ -18,6 +18,7 @@ public struct EvalResult: Equatable, Sendable {
     public var loss: Double
     public var tokens: Int
     public var perplexity: Double { exp(loss) }
+    public init(loss: Double, tokens: Int) { self.loss = loss; self.tokens = tokens }
 }
 
 public final class Trainer: @unchecked Sendable {
@@ -29,16 +30,15 @@ public final class Trainer: @unchecked Sendable {
     public let optimizer: AdamW
     public internal(set) var position = TrainPosition()
     public internal(set) var metrics = MetricsLog()
-    public internal(set) var checkpoints: [TrainCheckpoint] = []
+    public internal(set) var earlyStopping = EarlyStopState()
     private var cachedOrder: (epoch: Int, batches: [[Int]])?
     /// True when the last AdamW step zeroed the gradient buffer as it read it, so the next step skips its zero pass.
-    private var gradientsZeroed = false
-    // What the shell keeps with the run: dataset names, the held-out prompt answered at each checkpoint, and in
-    // full mode the weights from before training (for --restart and --discard).
+    var gradientsZeroed = false
+    /// Positions the last step ran (padding included): what the CPU did, for speed and time predictions.
+    public private(set) var lastStepTokens = 0
+    /// The datasets the run trains and validates on, by name (saved with the run; resume checks them).
     public var dataName: String?
     public var validName: String?
-    public var probe: [Message]?
-    public var baseWeights: [Float]?
 
     /// LoRA mode needs adapters attached to `transformer`; full mode allocates full gradients.
     public init(transformer: Transformer, mode: TrainingMode, hyper: Hyperparameters,
@@ -70,6 +70,8 @@ public final class Trainer: @unchecked Sendable {
         self.valid = valid
         let count = mode == .lora ? transformer.lora!.params.count : transformer.params.storage.count
         optimizer = AdamW(count: count, config: Self.adamConfig(hyper))
+        // HF's Trainer leaves norm weights and biases out of weight decay; LoRA buffers hold neither.
+        if mode == .full { optimizer.noDecay = transformer.params.noDecayRanges }
     }
 
     static func adamConfig(_ h: Hyperparameters) -> AdamWConfig {
@@ -96,40 +98,18 @@ public final class Trainer: @unchecked Sendable {
         LRSchedule(peak: hyper.learningRate, totalSteps: totalSteps, warmupRatio: hyper.warmupRatio, minLRRatio: hyper.minLRRatio)
     }
 
-    /// Hyperparameters that can change mid-run (they apply from the next step); the others need a fresh run.
-    public static let liveSettings: Set<String> = ["learning-rate", "min-lr-ratio", "warmup-ratio", "weight-decay",
-                                                   "clip-norm", "epochs", "save-steps", "eval-steps"]
-
-    /// Takes the live hyperparameters of `new`; returns (setting, old, new) of every difference, applied or not.
+    /// Takes the live hyperparameters of `new` (HyperparameterTable's `live` rows); returns "name old -> new" for
+    /// every difference, applied from the next step or kept until `train --restart` (the LoRA shape rows of a
+    /// LoRA run too; a full run has no adapters, so those rows are not compared).
     @discardableResult
     public func update(_ new: Hyperparameters) throws -> (applied: [String], needRestart: [String]) {
         try new.validate()
-        let old = hyper
         var applied: [String] = [], restart: [String] = []
-        func note<T: Equatable>(_ name: String, _ a: T, _ b: T, live: Bool) {
-            guard a != b else { return }
-            if live { applied.append("\(name) \(a) -> \(b)") } else { restart.append("\(name) \(a) -> \(b)") }
+        for f in HyperparameterTable.fields where !(f.loraShape && mode == .full) {
+            let a = f.read(hyper), b = f.read(new)
+            guard a != b else { continue }
+            if f.live { applied.append("\(f.name) \(a) -> \(b)"); f.write(&hyper, b) } else { restart.append("\(f.name) \(a) -> \(b)") }
         }
-        note("learning-rate", old.learningRate, new.learningRate, live: true)
-        note("min-lr-ratio", old.minLRRatio, new.minLRRatio, live: true)
-        note("warmup-ratio", old.warmupRatio, new.warmupRatio, live: true)
-        note("weight-decay", old.weightDecay, new.weightDecay, live: true)
-        note("clip-norm", old.clipNorm, new.clipNorm, live: true)
-        note("epochs", old.epochs, new.epochs, live: true)
-        note("save-steps", old.saveSteps, new.saveSteps, live: true)
-        note("eval-steps", old.evalSteps, new.evalSteps, live: true)
-        note("batch-size", old.batchSize, new.batchSize, live: false)
-        note("grad-accum", old.gradAccum, new.gradAccum, live: false)
-        note("max-seq-len", old.maxSeqLen, new.maxSeqLen, live: false)
-        note("seed", old.seed, new.seed, live: false)
-        if mode == .lora {
-            note("lora-rank", old.loraRank, new.loraRank, live: false)
-            note("lora-alpha", old.loraAlpha, new.loraAlpha, live: false)
-            note("lora-dropout", old.loraDropout, new.loraDropout, live: false)
-            note("lora-targets", old.loraTargets, new.loraTargets, live: false)
-        }
-        for s in [\Hyperparameters.learningRate, \.minLRRatio, \.warmupRatio, \.weightDecay, \.clipNorm] { hyper[keyPath: s] = new[keyPath: s] }
-        hyper.epochs = new.epochs; hyper.saveSteps = new.saveSteps; hyper.evalSteps = new.evalSteps
         optimizer.config = Self.adamConfig(hyper)
         return (applied, restart)
     }
@@ -166,6 +146,7 @@ public final class Trainer: @unchecked Sendable {
             if mode == .full { transformer.invalidateDecodeWeights() }
         }
         rec.tokensPerSecond = Double(g.tokens) / max(Date().timeIntervalSince(t0), 1e-9)
+        lastStepTokens = g.tokens
         metrics.steps.append(rec)
         return rec
     }
@@ -226,7 +207,12 @@ public final class Trainer: @unchecked Sendable {
     @discardableResult
     public func evaluateAndRecord() throws -> EvalResult {
         let r = try evaluate()
-        metrics.evals.append(EvalRecord(step: position.step, loss: r.loss))
+        recordEvaluation(r)
         return r
+    }
+
+    /// Records an evaluation at the current step.
+    public func recordEvaluation(_ r: EvalResult) {
+        metrics.evals.append(EvalRecord(step: position.step, loss: r.loss))
     }
 }

@@ -23,7 +23,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var trainHash: String          // sha256 of the rendered training chats (tokens + trained mask)
     public var dropoutStep: UInt64
     public var rng: RNG?                  // the session's generator, when the shell saves one
-    public var probe: [Message]?
+    public var earlyStopping: EarlyStopState?   // nil in runs saved before early stopping existed
 
     /// `sha256:<hex>` of rendered chats: each chat's token count, tokens and trained flags.
     public static func hash(_ chats: [RenderedChat]) -> String {
@@ -46,15 +46,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
     @discardableResult
     public static func write(_ trainer: Trainer, rng: RNG? = nil, directory: String) throws -> (json: String, buffers: String) {
         try AtomicFile.makeDirectory(directory)
-        var state = trainer.state(rng: rng)
-        // Speed is timing, not state: left out so the same run always writes the same bytes (stable digests).
-        for i in state.metrics.steps.indices { state.metrics.steps[i].tokensPerSecond = 0 }
         let json = directory + "/" + jsonFile, buf = directory + "/" + buffersFile
         try writeBuffers(trainer, to: buf)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(try enc.encode(state), to: json)
+        try AtomicFile.write(try encode(trainer.state(rng: rng)), to: json)
         return (json, buf)
     }
 
@@ -106,7 +100,7 @@ extension Trainer {
         TrainerState(mode: mode, hyper: hyper, position: position, adamSteps: optimizer.steps, trainableCount: trainableCount,
                      lora: mode == .lora ? transformer.lora?.config : nil, metrics: metrics, dataName: dataName,
                      validName: validName, trainChats: plan.chats.count, trainHash: TrainerState.hash(plan.chats),
-                     dropoutStep: transformer.dropoutStep, rng: rng, probe: probe)
+                     dropoutStep: transformer.dropoutStep, rng: rng, earlyStopping: earlyStopping)
     }
 
     /// A Trainer that continues `state` on `transformer` (the base weights; full mode overwrites them, LoRA mode
@@ -135,13 +129,7 @@ extension Trainer {
         let (p, _) = t.trainable
         bufs.weights.withUnsafeBufferPointer { p.base.update(from: $0.baseAddress!, count: p.count) }
         t.optimizer.restore(m: bufs.m, v: bufs.v, steps: state.adamSteps)
-        t.position = state.position
-        t.metrics = state.metrics
-        t.dataName = state.dataName
-        t.validName = state.validName
-        t.probe = state.probe
-        transformer.dropoutStep = state.dropoutStep
-        transformer.invalidateDecodeWeights()
+        t.apply(state)
         return t
     }
 }

@@ -1,5 +1,6 @@
 // `chat`: a multi-turn conversation with the active model, with its own prompt. Lines starting with `/` are
-// chat commands: /system TEXT, /reset, /retry (answer the last message again), /exit. In a script, the lines
+// chat commands: /system TEXT, /reset, /retry (answer the last message again), /fix TEXT and /good (teach by
+// example, ChatTeaching.swift), /exit. In a script, the lines
 // after `chat` are the user's turns, up to `/exit`.
 import ArgumentParser
 import Foundation
@@ -7,9 +8,10 @@ import SFT
 
 struct ChatCommand: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "chat", abstract: "Talk with the active model; /system TEXT, /reset, /retry, /exit.")
+        commandName: "chat", abstract: "Talk with the active model; /system TEXT, /reset, /retry, /fix TEXT, /good, /exit.")
 
     @OptionGroup var sampling: SamplingOptions
+    @Option(help: "Dataset that /fix and /good add conversations to.") var to: String = "taught"
 
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
@@ -33,11 +35,14 @@ struct ChatCommand: ShellCommand {
                     turns = []
                     session.out.print(system.map { "(system prompt set; conversation cleared: \($0))" } ?? "(system prompt cleared)")
                     continue
+                case "/fix", "/good":
+                    try ChatTeaching.handle(cmd, rest, system: system, turns: &turns, session: session, dataset: to)
+                    continue
                 case "/retry":
                     guard turns.last?.role == .assistant else { session.out.print("(nothing to retry)"); continue }
                     turns.removeLast()
                 default:
-                    session.out.print("(unknown chat command \(cmd): /system TEXT, /reset, /retry, /exit)")
+                    session.out.print("(unknown chat command \(cmd): /system TEXT, /reset, /retry, /fix TEXT, /good, /exit)")
                     continue
                 }
             } else {

@@ -41,13 +41,17 @@ extension LoRACommand {
     /// Fresh adapters from the current lora-* settings and seed, attached to the model.
     @discardableResult
     static func make(_ session: Session, _ model: ChatModel) throws -> LoRA {
-        let h = TrainSupport.hyperparameters(session.settings)
-        let targets = h.loraTargets.compactMap { LoRATarget(name: $0) }
-        let cfg = LoRAConfig(rank: h.loraRank, alpha: Float(h.loraAlpha), dropout: Float(h.loraDropout), targets: targets, seed: h.seed)
-        let lora = try LoRA(model: model.config, config: cfg)
+        let lora = try LoRA(model: model.config, config: try config(session))
         model.transformer.attach(lora: lora)
         session.repoState.adapterOrigin = nil
         return lora
+    }
+
+    /// The adapter shape the settings describe.
+    static func config(_ session: Session) throws -> LoRAConfig {
+        let h = TrainSupport.hyperparameters(session.settings)
+        let targets = h.loraTargets.compactMap { LoRATarget(name: $0) }
+        return LoRAConfig(rank: h.loraRank, alpha: Float(h.loraAlpha), dropout: Float(h.loraDropout), targets: targets, seed: h.seed)
     }
 
     static func percent(_ lora: LoRA, _ model: ChatModel) -> String {
@@ -108,9 +112,9 @@ struct LoRADrop: ShellCommand {
         model.transformer.attach(lora: nil)
         session.repoState.adapterOrigin = nil
         var what = "LoRA adapters dropped"
-        if let t = session.trainer, t.mode == .lora {
-            session.trainer = nil
-            what += ", with their training run (\(t.position.step) steps, \(t.checkpoints.count) checkpoints)"
+        if let r = session.run, r.mode == .lora {
+            session.endRun(by: "`lora drop`")
+            what += ", with their training run (\(Plural.count(r.trainer.position.step, "step")), \(Plural.count(r.checkpoints.count, "checkpoint")); `undo` cannot bring it back)"
         }
         session.out.print(what)
     }

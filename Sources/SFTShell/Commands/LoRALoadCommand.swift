@@ -27,8 +27,8 @@ struct LoRALoad: ShellCommand, CompletesPaths {
             let dir = (source as NSString).expandingTildeInPath
             (lora, origin) = (try LoRAIO.read(directory: dir, model: m.config), dir)
         }
-        if session.trainer != nil {
-            session.trainer = nil
+        if session.run != nil {
+            session.endRun(by: "`lora load`")
             session.out.print("(the training run on the previous adapter is closed; `train` starts a new one on this adapter)")
         }
         m.transformer.attach(lora: lora)

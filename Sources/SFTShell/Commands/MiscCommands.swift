@@ -5,7 +5,7 @@ import SFT
 
 struct HistoryCommand: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "List the commands run in this session (failed ones marked).")
+        commandName: "history", abstract: "List the commands run in this session (failed ones marked, and the train commands `undo` can take back).")
 
     @Option(name: .shortAndLong, help: "Show only the last N.")
     var last: Int?
@@ -15,8 +15,10 @@ struct HistoryCommand: ShellCommand {
         let all = Array(session.record.enumerated())
         let shown = last.map { Array(all.suffix($0)) } ?? all
         if shown.isEmpty { return session.out.print("no commands yet") }
+        // `undo` can take back the train commands marked (undo).
+        let undoable = Set(session.run?.undoPoints.map(\.tag) ?? [])
         var t = Table([Table.Column("#", right: true), Table.Column("command"), Table.Column("")], showHeader: false)
-        for (i, e) in shown { t.add([String(i + 1), e.command, e.ok ? "" : "(failed)"]) }
+        for (i, e) in shown { t.add([String(i + 1), e.command, e.ok ? (undoable.contains(i) ? "(undo)" : "") : "(failed)"]) }
         session.out.print(lines: t.render())
     }
 }

@@ -29,25 +29,22 @@ struct PresetCommand: ShellCommand {
         if changed.isEmpty { session.out.print("  (every setting already matches)") }
         for c in changed { session.out.print("  \(c)") }
         if !changed.isEmpty, session.trainer != nil { session.out.print("the next `train` says which of these apply to the running run") }
+        if name.lowercased() == "auto", let model = session.model {
+            var args = try TrainArguments.parse(data.map { ["--data", $0] } ?? [])
+            args.full = full
+            try PlanCommand.show(session, model, args)
+        }
     }
 
-    /// Sets every setting whose value differs; returns `name old -> new` lines.
+    /// Sets every setting whose value differs (the rows of HyperparameterTable); returns `name old -> new` lines.
     static func write(_ h: Hyperparameters, from old: Hyperparameters, into session: Session) throws -> [String] {
         var lines: [String] = []
-        func put(_ name: String, _ a: String, _ b: String) throws {
-            guard a != b else { return }
-            let v = try session.set(name, b)
-            lines.append("\(name) \(a) -> \(v.description)")
+        for f in HyperparameterTable.fields {
+            let a = f.read(old), b = f.read(h)
+            guard a != b else { continue }
+            let v = try session.set(f.name, b.description)
+            lines.append("\(f.name) \(a) -> \(v.description)")
         }
-        try put("batch-size", "\(old.batchSize)", "\(h.batchSize)")
-        try put("epochs", "\(old.epochs)", "\(h.epochs)")
-        try put("learning-rate", "\(old.learningRate)", "\(h.learningRate)")
-        try put("min-lr-ratio", "\(old.minLRRatio)", "\(h.minLRRatio)")
-        try put("warmup-ratio", "\(old.warmupRatio)", "\(h.warmupRatio)")
-        try put("weight-decay", "\(old.weightDecay)", "\(h.weightDecay)")
-        try put("clip-norm", "\(old.clipNorm)", "\(h.clipNorm)")
-        try put("lora-rank", "\(old.loraRank)", "\(h.loraRank)")
-        try put("lora-alpha", "\(old.loraAlpha)", "\(h.loraAlpha)")
         return lines
     }
 }

@@ -22,7 +22,7 @@ enum ResumeRun {
     }
 
     /// `train --resume repo:NAME`: replaces any active run with the saved one.
-    static func resume(_ session: Session, _ model: ChatModel, source: String) throws -> Trainer {
+    static func resume(_ session: Session, _ model: ChatModel, source: String) throws -> TrainingRun {
         guard source.hasPrefix("repo:"), source.count > 5 else {
             throw SFTError("--resume takes repo:NAME, got '\(source)'", hint: "`repo list` shows saved entries; `save NAME` saves the run")
         }
@@ -53,35 +53,28 @@ enum ResumeRun {
             validChats = try TrainSupport.render(d, model)
         }
         let chats = try TrainSupport.render(trainSet, model)
-        if let old = session.trainer {
-            old.putBaseBack(model)
-            session.trainer = nil
-            session.out.print("(the active \(old.mode.rawValue) run of \(old.position.step) steps is replaced)")
+        if let old = session.run {
+            session.endRun(by: "`train --resume`", discard: true)
+            session.out.print("(the active \(old.mode.rawValue) run of \(Plural.count(old.trainer.position.step, "step")) is replaced)")
         }
         let base = state.mode == .full ? Array(model.params.storage.pointer) : nil
         let t = try Trainer.resume(state, buffers: repo.blobPath(bf.digest), transformer: model.transformer, train: chats, valid: validChats)
-        t.baseWeights = base
+        let run = TrainingRun(trainer: t, base: base, spillDirectory: session.spillDirectory)
+        run.heldOut = TrainSupport.probe(session.datasets[state.validName ?? ""] ?? trainSet)
         try applySettings(state.hyper, mode: state.mode, session)
         if let rng = state.rng { session.rng = rng }
         session.repoState.int8 = nil
         session.repoState.adapterOrigin = state.mode == .lora ? manifest.name : nil
-        session.trainer = t
+        session.begin(run)
         session.out.print("resumed \(state.mode == .lora ? "LoRA" : "full fine-tuning") run '\(manifest.name)' on '\(dataName)' at step \(t.position.step + 1) of \(t.totalSteps)"
                           + " (epoch \(t.position.epoch + 1), batch \(t.position.batch + 1) of \(t.plan.batchesPerEpoch))")
-        return t
+        return run
     }
 
     /// Makes the session settings say what the run trains with, so the next `train` changes nothing.
     static func applySettings(_ h: Hyperparameters, mode: TrainingMode, _ session: Session) throws {
-        var pairs: [(String, String)] = [
-            ("batch-size", "\(h.batchSize)"), ("epochs", "\(h.epochs)"), ("learning-rate", "\(h.learningRate)"),
-            ("min-lr-ratio", "\(h.minLRRatio)"), ("warmup-ratio", "\(h.warmupRatio)"), ("weight-decay", "\(h.weightDecay)"),
-            ("clip-norm", "\(h.clipNorm)"), ("grad-accum", "\(h.gradAccum)"), ("max-seq-len", "\(h.maxSeqLen)"),
-            ("save-steps", "\(h.saveSteps)"), ("eval-steps", "\(h.evalSteps)"), ("seed", "\(h.seed)")]
-        if mode == .lora {
-            pairs += [("lora-rank", "\(h.loraRank)"), ("lora-alpha", "\(h.loraAlpha)"), ("lora-dropout", "\(h.loraDropout)"),
-                      ("lora-targets", h.loraTargets.joined(separator: ","))]
+        for f in HyperparameterTable.fields where !(f.loraShape && mode == .full) {
+            try session.set(f.name, f.read(h).description)
         }
-        for (k, v) in pairs { try session.set(k, v) }
     }
 }

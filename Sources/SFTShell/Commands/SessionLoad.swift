@@ -14,6 +14,7 @@ struct SessionStateFile: Codable {
     var datasetNames: [String] = []
     var rng: RNG
     var adapterOrigin: String?
+    var probes: ProbeSet?
 }
 
 enum SessionStateIO {
@@ -30,6 +31,7 @@ enum SessionStateIO {
         var file = SessionStateFile(rng: session.rng)
         for n in session.settings.names { if let v = session.settings.value(n) { file.settings[n] = v.description } }
         file.datasetNames = session.datasetNames
+        file.probes = session.probes.isEmpty ? nil : session.probes
         for (i, n) in session.datasetNames.enumerated() {
             if let d = session.datasets[n] { try DatasetWriter.save(d.conversations, to: tmp + "/datasets/\(i).jsonl") }
         }
@@ -38,9 +40,11 @@ enum SessionStateIO {
             file.modelPath = m.path
             file.modelOrigin = session.repoState.modelOrigin
             file.adapterOrigin = session.repoState.adapterOrigin
-            if let t = session.trainer {
-                try TrainerState.write(t, rng: session.rng, directory: tmp + "/trainer")
-                what += ", the \(t.mode.rawValue) run at step \(t.position.step)"
+            if let r = session.run {
+                try r.write(directory: tmp + "/trainer", rng: session.rng)
+                what += ", the \(r.mode.rawValue) run at step \(r.trainer.position.step)"
+                    + (r.checkpoints.isEmpty ? "" : " with \(Plural.count(r.checkpoints.count, "checkpoint"))")
+                    + (r.undoPoints.isEmpty ? "" : " and \(Plural.count(r.undoPoints.count, "undo point"))")
             } else if let lora = m.transformer.lora {
                 _ = try LoRAIO.write(lora, directory: tmp + "/adapter")
                 what += ", the adapter"
@@ -87,9 +91,14 @@ enum SessionStateIO {
                 let base = state.mode == .full ? Array(m.params.storage.pointer) : nil
                 let t = try Trainer.resume(state, buffers: trainerDir + "/" + TrainerState.buffersFile, transformer: m.transformer,
                                            train: try TrainSupport.render(ds, m), valid: valid)
-                t.baseWeights = base
-                session.trainer = t
-                what += ", the \(t.mode.rawValue) run at step \(t.position.step) (next `train` continues it)"
+                let run = TrainingRun(trainer: t, base: base, spillDirectory: session.spillDirectory)
+                try run.readHistory(directory: trainerDir)
+                run.heldOut = TrainSupport.probe(state.validName.flatMap { session.datasets[$0] } ?? ds)
+                session.begin(run)
+                what += ", the \(t.mode.rawValue) run at step \(t.position.step)"
+                    + (run.checkpoints.isEmpty ? "" : " with \(Plural.count(run.checkpoints.count, "checkpoint"))")
+                    + (run.undoPoints.isEmpty ? "" : " and \(Plural.count(run.undoPoints.count, "undo point"))")
+                    + " (next `train` continues it)"
             } else if FileManager.default.fileExists(atPath: dir + "/adapter/" + LoRAIO.configFile) {
                 m.transformer.attach(lora: try LoRAIO.read(directory: dir + "/adapter", model: m.config))
                 what += ", the adapter"
@@ -97,6 +106,7 @@ enum SessionStateIO {
             session.repoState.adapterOrigin = file.adapterOrigin
         }
         session.rng = file.rng
+        if let p = file.probes { session.probes = p; what += ", \(Plural.count(p.probes.count, "probe"))" }
         session.out.print("loaded session '\(base)': " + what)
     }
 }

@@ -39,9 +39,11 @@ public enum StatusReport {
             if let origin = session.repoState.adapterOrigin { adapters += ", from repo:\(origin)" }
         }
         var training = "none", checkpoints = "none"
-        if let t = session.trainer {
+        if let r = session.run {
+            let t = r.trainer
             training = "\(t.mode.rawValue) on '\(t.dataName ?? "?")', step \(t.position.step) of \(t.totalSteps)"
-            if !t.checkpoints.isEmpty { checkpoints = "\(t.checkpoints.count) (steps \(t.checkpoints.map { String($0.step) }.joined(separator: ", ")))" }
+            if !r.undoPoints.isEmpty { training += ", \(r.undoPoints.count) undoable" }
+            if !r.checkpoints.isEmpty { checkpoints = "\(r.checkpoints.count) (steps \(r.checkpoints.map { String($0.step) }.joined(separator: ", ")))" }
         }
         return [("datasets", data.isEmpty ? "none" : data.joined(separator: ", ")), ("adapters", adapters),
                 ("training run", training), ("checkpoints", checkpoints)]

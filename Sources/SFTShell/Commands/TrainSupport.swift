@@ -13,30 +13,14 @@ enum TrainSupport {
 
     /// The training hyperparameters the settings describe right now.
     static func hyperparameters(_ s: Settings) -> Hyperparameters {
-        var h = Hyperparameters()
-        h.batchSize = s.int("batch-size")
-        h.epochs = s.int("epochs")
-        h.learningRate = s.double("learning-rate")
-        h.minLRRatio = s.double("min-lr-ratio")
-        h.warmupRatio = s.double("warmup-ratio")
-        h.weightDecay = s.double("weight-decay")
-        h.clipNorm = s.double("clip-norm")
-        h.gradAccum = s.int("grad-accum")
-        h.maxSeqLen = s.int("max-seq-len")
-        h.saveSteps = s.int("save-steps")
-        h.evalSteps = s.int("eval-steps")
-        h.seed = UInt64(s.int("seed"))
-        h.loraRank = s.int("lora-rank")
-        h.loraAlpha = s.double("lora-alpha")
-        h.loraDropout = s.double("lora-dropout")
-        h.loraTargets = s.list("lora-targets")
-        return h
+        HyperparameterTable.hyperparameters { s.value($0) }
     }
 
     /// The dataset called `name`; a path to a data file is loaded (and kept under its file name) when no
     /// dataset has that name.
     static func dataset(_ session: Session, named name: String) throws -> Dataset {
         if let d = session.datasets[name] { return d }
+        if name.contains("+"), !FileManager.default.fileExists(atPath: name) { return try trainingSet(session, name) }   // a joined run's name
         let path = (name as NSString).expandingTildeInPath
         guard FileManager.default.fileExists(atPath: path) else { throw session.unknownDataset(name) }
         if let d = session.datasets.values.first(where: { $0.source == path }) { return d }
@@ -46,10 +30,18 @@ enum TrainSupport {
         return d
     }
 
-    /// The training set: `name`, else the last loaded dataset that is not a `.valid` split.
-    static func trainingSet(_ session: Session, _ name: String?) throws -> Dataset {
-        if let name { return try dataset(session, named: name) }
-        guard let last = session.datasetNames.last(where: { !$0.hasSuffix(".valid") }), let d = session.datasets[last] else {
+    /// The training set: `names` (one, or several joined with commas and trained as one), else a dataset
+    /// called NAME.train (the last split made), else the last loaded one that is not a split's valid/test part.
+    static func trainingSet(_ session: Session, _ names: String?) throws -> Dataset {
+        if let names {
+            let parts = names.split(whereSeparator: { $0 == "," || $0 == "+" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !parts.isEmpty else { throw SFTError("--data needs a dataset name", hint: "`data list` shows the loaded ones") }
+            if parts.count == 1 { return try dataset(session, named: parts[0]) }
+            let sets = try parts.map { try dataset(session, named: $0) }
+            return Dataset(name: parts.joined(separator: "+"), conversations: sets.flatMap(\.conversations))
+        }
+        let candidates = session.datasetNames.filter { !$0.hasSuffix(".valid") && !$0.hasSuffix(".test") }
+        guard let name = candidates.last(where: { $0.hasSuffix(".train") }) ?? candidates.last, let d = session.datasets[name] else {
             throw SFTError("no dataset to train on", hint: "`data load FILE` loads one, or `train --data FILE`")
         }
         return d

@@ -1,43 +1,12 @@
-// Every setting sft knows, in the order `get` lists them: training hyperparameters, generation parameters, and
-// the seed. Adding a setting = one line here; read it with `session.settings.int/double/string/list(name)`.
+// Every setting sft knows, in the order `get` lists them: the training hyperparameters (rows of the core's
+// HyperparameterTable, so `set` and `train` accept the same ranges), then the generation parameters.
+// Read one with `session.settings.int/double/string/list(name)`.
+import SFT
 
 public enum SettingsCatalog {
-    public static let all: [SettingSpec] = [
-        // training
-        SettingSpec("batch-size", group: "training", .int(min: 1, max: nil), default: .int(8),
-                    "sequences per optimizer micro-step"),
-        SettingSpec("epochs", group: "training", .int(min: 1, max: 50), default: .int(1),
-                    "passes over the training split"),
-        SettingSpec("learning-rate", group: "training", .double(lower: .open(0), upper: .closed(1)),
-                    default: .double(1e-4), "peak learning rate"),
-        SettingSpec("optimizer", group: "training", .choice(["adamw"]), default: .string("adamw"),
-                    "optimizer"),
-        SettingSpec("min-lr-ratio", group: "training", .double(lower: .closed(0), upper: .closed(1)),
-                    default: .double(0.1), "final learning rate as a fraction of the peak (cosine decay)"),
-        SettingSpec("warmup-ratio", group: "training", .double(lower: .closed(0), upper: .closed(1)),
-                    default: .double(0.03), "fraction of steps spent warming up linearly"),
-        SettingSpec("save-steps", group: "training", .int(min: 0, max: nil), default: .int(0),
-                    "save a checkpoint every N steps (0 = off)"),
-        SettingSpec("eval-steps", group: "training", .int(min: 0, max: nil), default: .int(0),
-                    "evaluate on the validation split every N steps (0 = off)"),
-        SettingSpec("lora-rank", group: "training", .int(min: 1, max: nil), default: .int(8),
-                    "LoRA rank r"),
-        SettingSpec("lora-alpha", group: "training", .double(lower: .open(0), upper: nil), default: .double(16),
-                    "LoRA alpha (scale = alpha / rank)"),
-        SettingSpec("lora-dropout", group: "training", .double(lower: .closed(0), upper: .open(1)),
-                    default: .double(0), "dropout on the LoRA input"),
-        SettingSpec("lora-targets", group: "training", .subset(of: ["q", "k", "v", "o", "gate", "up", "down"]),
-                    default: .list(["q", "k", "v", "o"]), "projections that get LoRA adapters"),
-        SettingSpec("weight-decay", group: "training", .double(lower: .closed(0), upper: nil), default: .double(0),
-                    "AdamW decoupled weight decay"),
-        SettingSpec("clip-norm", group: "training", .double(lower: .closed(0), upper: nil), default: .double(1),
-                    "clip the global gradient norm to this (0 = off)"),
-        SettingSpec("grad-accum", group: "training", .int(min: 1, max: nil), default: .int(1),
-                    "micro-batches accumulated per optimizer step"),
-        SettingSpec("max-seq-len", group: "training", .int(min: 16, max: 32768), default: .int(1024),
-                    "longest tokenized example; longer ones are truncated"),
-        SettingSpec("seed", group: "training", .int(min: 0, max: nil), default: .int(42),
-                    "seed of the one random generator (shuffling, dropout, init, sampling)"),
+    public static let all: [SettingSpec] = HyperparameterTable.specs + generation
+
+    static let generation: [SettingSpec] = [
         // generation
         SettingSpec("temperature", group: "generation", .double(lower: .closed(0), upper: nil), default: .double(0.7),
                     "sampling temperature (0 = greedy)"),

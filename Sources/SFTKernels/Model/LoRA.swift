@@ -144,3 +144,13 @@ public final class LoRA: @unchecked Sendable {
         }
     }
 }
+
+extension ParameterTensors {
+    /// A copy of these weights with `lora` (if enabled) merged in; self is untouched.
+    public func mergedCopy(lora: LoRA?) -> ParameterTensors {
+        let out = ParameterTensors(config: config)
+        out.storage.base.update(from: storage.base, count: storage.count)
+        if let lora, lora.enabled { lora.merge(into: out) }
+        return out
+    }
+}

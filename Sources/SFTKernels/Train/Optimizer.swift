@@ -105,7 +105,10 @@ public final class AdamW: @unchecked Sendable {
         }
     }
 
-    /// Puts back moments and the step count saved from an AdamW of the same size (checkpoints).
+    /// Sets the step count alone (the moments were copied into `m` and `v` directly: snapshots).
+    public func restoreSteps(_ savedSteps: Int) { steps = savedSteps }
+
+    /// Puts back moments and the step count saved from an AdamW of the same size.
     public func restore(m savedM: [Float], v savedV: [Float], steps savedSteps: Int) {
         precondition(savedM.count == count && savedV.count == count, "AdamW state of another size")
         savedM.withUnsafeBufferPointer { m.base.update(from: $0.baseAddress!, count: count) }

@@ -1,8 +1,8 @@
 // One setting's definition: name, group, kind (with its allowed range or choices), default and a one-line
-// description; and the typed value it holds. Parsing and range checks live here, so `set` and any config file
-// give the same errors ("learning-rate must be in (0, 1], got 5").
+// description; and the typed value it holds. Parsing and range checks live here, so `set`, `train`'s
+// validation and a resumed run give the same errors ("learning-rate must be in (0, 1], got 5"). The training
+// settings are rows of HyperparameterTable; the shell adds its generation settings.
 import Foundation
-import SFT
 
 /// A typed setting value.
 public enum SettingValue: Equatable, CustomStringConvertible, Sendable {
@@ -74,6 +74,32 @@ public struct SettingSpec: Sendable {
         case .choice(let c): return c.joined(separator: ", ")
         case .subset(let all): return "comma list from " + all.joined(separator: ",")
         case .string: return "text"
+        }
+    }
+
+    /// Checks a typed value against the allowed range (what `parse` does after reading text).
+    public func check(_ value: SettingValue) throws {
+        switch (kind, value) {
+        case (.int(let lo, let hi), .int(let v)):
+            if let lo, v < lo { throw outOfRange(String(v)) }
+            if let hi, v > hi { throw outOfRange(String(v)) }
+        case (.double(let lo, let hi), .double(let v)):
+            guard v.isFinite else { throw outOfRange(String(v)) }
+            if let lo, lo.inclusive ? v < lo.value : v <= lo.value { throw outOfRange(SettingValue.format(v)) }
+            if let hi, hi.inclusive ? v > hi.value : v >= hi.value { throw outOfRange(SettingValue.format(v)) }
+        case (.double, .int(let v)):
+            try check(.double(Double(v)))
+        case (.choice(let choices), .string(let v)):
+            if !choices.contains(v) { throw SFTError("\(name) must be one of: \(allowed), got '\(v)'", hint: "set \(name) \(choices[0])") }
+        case (.subset(let all), .list(let items)):
+            guard !items.isEmpty else { throw SFTError("\(name) needs at least one of \(all.joined(separator: ","))", hint: "set \(name) \(defaultValue)") }
+            for item in items where !all.contains(item) {
+                throw SFTError("\(name): '\(item)' is not one of \(all.joined(separator: ","))", hint: "set \(name) \(defaultValue)")
+            }
+        case (.string, .string):
+            return
+        default:
+            throw SFTError("\(name) cannot hold \(value)", hint: "allowed: \(allowed)")
         }
     }
 

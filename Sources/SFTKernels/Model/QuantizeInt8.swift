@@ -91,7 +91,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
 
     /// Quantizes `params` with `lora` (if enabled) merged into a copy; the given weights are untouched.
     public init(params: ParameterTensors, lora: LoRA? = nil) {
-        let merged = LoRAIO.mergedCopy(params, lora: lora)
+        let merged = params.mergedCopy(lora: lora)
         let c = params.config
         config = c
         let fp32: [View?] = [merged.attnNorm, merged.mlpNorm, merged.finalNorm, merged.bq, merged.bk, merged.bv,
