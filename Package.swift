@@ -1,8 +1,9 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // sft: a Swift shell for fine-tuning language models on CPU.
 // Targets: COpenBLAS, COneDNN, CLibEdit (system libraries), SFTKernels (numeric code: tensors, kernels, model math, AdamW; built -Ounchecked), SFT (the core that
 // reads bytes from outside: formats, tokenizer, data, training state, generation, repository; built with Swift's
-// checks, re-exports SFTKernels), SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
+// checks, re-exports SFTKernels), SFTServe (the OpenAI-compatible HTTP server over a live model, on Hummingbird),
+// SFTShell (the REPL on top of it), sft (a thin executable), sft-bench (benchmarks printed by `make bench`).
 import PackageDescription
 
 // Numeric code needs a target CPU, or SIMD `addingProduct` lowers to scalar libcalls (0.8 GFLOP/s).
@@ -21,6 +22,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `serve`: an HTTP server on SwiftNIO. Default traits off: no swift-configuration, less to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),   // already Hummingbird's; we silence it
     ],
     targets: [
         .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
@@ -31,12 +35,16 @@ let package = Package(
         .systemLibrary(name: "COneDNN", path: "Sources/COneDNN", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "SFTKernels", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
         .target(name: "SFT", dependencies: ["SFTKernels"], swiftSettings: checked),
+        .target(name: "SFTServe",
+                dependencies: ["SFT", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "SFTShell",
-                dependencies: ["SFT", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["SFT", "SFTServe", "CLibEdit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "sft", dependencies: ["SFTShell"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell"], path: "benchmarks", swiftSettings: fast),
+        .executableTarget(name: "sft-bench", dependencies: ["SFT", "SFTShell", "SFTServe"], path: "benchmarks", swiftSettings: fast),
         .testTarget(name: "SFTTests", dependencies: ["SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "SFTShellTests", dependencies: ["SFTShell", "SFTServe", "SFT"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

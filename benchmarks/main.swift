@@ -1,7 +1,8 @@
 // sft-bench: training tokens/s and peak memory for SmolLM2-135M's shape (random weights), LoRA r8 on q,k,v,o
 // and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step, in fp32 and (where the CPU has BF16)
 // bf16 products; real-data rows (200 conversations shaped like alpaca_zh_demo, trained tokens/s and wall time);
-// then prefill and greedy decode tokens/s.
+// then prefill and greedy decode tokens/s, and `serve`'s time to first token and decode speed next to `ask`'s
+// (ServeBench.swift).
 // Figures go to stdout one per line; per-phase timings to stderr.
 import Foundation
 import SFT
@@ -385,6 +386,7 @@ do {
     if only == "sha" { try shaVerify() }
     if only == "all" || only == "score" { try scoring() }
     if only == "all" || only == "decode" { try inference() }
+    if only == "all" || only == "serve" { try serveBench() }
     if only == "all" || only == "lora" { try train("lora r8 qkvo", key: "lora-qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
     if only == "all" || only == "lora-all" {
         try train("lora r8 all-linear", key: "lora-all", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases))

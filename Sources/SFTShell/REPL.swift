@@ -36,6 +36,7 @@ public struct REPL {
             }
         }
         editor.saveHistory()
+        if session.serving.stop() { fputs("server stopped\n", stdout) }
         fflush(stdout)
         return 0
     }

@@ -10,11 +10,13 @@ public enum SFTMain {
 
     public static let usage = """
         usage: sft [FILE.sft] [-c 'cmd; cmd'] [--keep-going]
+               sft serve [--model PATH|repo:NAME] [--lora DIR|repo:NAME] [--port 8000] [--api-key KEY]
           FILE.sft       run a notebook script, echoing each command and its output
           -c COMMANDS    run commands from the argument (separated by ';')
           --keep-going   run on after a failed command (the exit code is still 1)
           --no-model     start without loading the default model (also SFT_NO_MODEL=1)
           --help, -h     show this help;  --version  print the version
+          serve          serve a model OpenAI-compatible over HTTP until Ctrl-C (sft serve --help)
         With no FILE and no -c, sft reads commands from stdin: the interactive shell on a terminal,
         a script otherwise. Files live in $SFT_HOME (default ~/.sft): history, sessions/, repo/.
         """
@@ -61,6 +63,11 @@ public enum SFTMain {
     }
 
     public static func main(_ args: [String]) -> Int32 {
+        if args.first == "serve" {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            Signals.installInterruptHandler()
+            return ServeMain.run(Array(args.dropFirst()))
+        }
         let options: Options
         do { options = try parse(args) } catch let e as SFTError {
             fputs("error: \(e.message)\n" + (e.hint.map { "hint: \($0)\n" } ?? ""), stderr)
@@ -72,6 +79,7 @@ public enum SFTMain {
         setvbuf(stdout, nil, _IOLBF, 0)
         Signals.installInterruptHandler()
         let shell = Shell(session: Session())
+        defer { shell.session.serving.stop() }     // a script that ends (or `quit`) stops its server
         if !options.noModel { DefaultModel.load(into: shell.session) }
         var runner = ScriptRunner(shell: shell, keepGoing: options.keepGoing)
         if let commands = options.commands {

@@ -25,6 +25,8 @@ public final class Session {
     public var probes = ProbeSet()
     /// What the repository commands remember: where the adapter or model came from, the int8 copy.
     public let repoState = RepoSessionState()
+    /// `serve`: the gate every user of the live model holds, and the running server (Serving.swift).
+    public let serving = ServingState()
     /// Datasets by name (`data load`, `data split` ...); `datasetNames` keeps them in load order.
     public var datasets: [String: Dataset] = [:]
     public var datasetNames: [String] = []

@@ -40,7 +40,10 @@ public final class Shell {
         Cancellation.reset()
         session.currentCommand = command.text
         session.out.beginCapture()
-        let ok = dispatch(command.words) && !Cancellation.requested
+        // The live model is shared with `serve`: a command runs holding the gate (requests wait for it, it waits
+        // for the request in progress), except the few that must not block the server (ServingState.ungated).
+        let gated = !ServingState.ungated.contains(command.words.first ?? "")
+        let ok = (gated ? session.serving.gate.withGate { dispatch(command.words) } : dispatch(command.words)) && !Cancellation.requested
         let output = session.out.endCapture()
         if session.runDepth == 0 {      // inside `run FILE`, the `run` line is the record
             session.appendRecord(.init(command: command.text, output: output, ok: ok))

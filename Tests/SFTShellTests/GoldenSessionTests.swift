@@ -13,6 +13,13 @@ final class GoldenSessionTests: XCTestCase {
         for name in scripts {
             let golden = dir.appendingPathComponent(String(name.dropLast(4)) + ".out")
             guard let expected = try? String(contentsOf: golden, encoding: .utf8) else { continue }
+            // A script that serves on a fixed port (11-serve) needs that port free, or its transcript cannot match.
+            let script = (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            if let r = script.range(of: #"serve --port \d+"#, options: .regularExpression), let port = Int(script[r].split(separator: " ").last!),
+               !Self.portIsFree(port) {
+                XCTFail("\(name) serves on port \(port), which another program uses now; free it and run again")
+                continue
+            }
             let r = try SFTBinary.run([dir.appendingPathComponent(name).path], timeout: 900, cwd: SFTBinary.packageRoot)
             func trim(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
             if trim(r.stdout) != trim(expected) {
@@ -27,5 +34,21 @@ final class GoldenSessionTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 3, "sessions/ should hold at least three scripts with golden .out files")
+    }
+
+    /// True when a socket can listen on 127.0.0.1:port now.
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }

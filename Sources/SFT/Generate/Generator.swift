@@ -1,6 +1,8 @@
 // Generator: answers a chat with the active model: render the prompt with the chat template, prefill the KV
 // cache, then sample token by token until an end-of-turn token, the token limit, the context end or Ctrl-C.
 // Text is streamed through StreamDecoder, so a caller printing `onText` never shows half a UTF-8 character.
+// `interrupt` is polled before each token: Ctrl-C for the shell; `serve` passes its own (a client that went
+// away, a stop string seen), so Ctrl-C at the shell never cuts a server's answer short.
 import Foundation
 
 public struct GenerationOptions: Sendable {
@@ -35,14 +37,17 @@ public enum Generator {
     /// `runner` answers instead of the model's own Transformer when given (e.g. `quantize int8`'s copy); the
     /// tokenizer, template and stop tokens are always the model's.
     public static func reply(model: ChatModel, messages: [Message], options: GenerationOptions, rng: inout RNG,
-                             runner: DecodingModel? = nil, onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+                             runner: DecodingModel? = nil, interrupt: () -> Bool = { Cancellation.requested },
+                             onText: (String) -> Void = { _ in }) throws -> GenerationResult {
         let prompt = try model.prompt(messages)
-        return try continueTokens(model: model, prompt: prompt, options: options, rng: &rng, runner: runner, onText: onText)
+        return try continueTokens(model: model, prompt: prompt, options: options, rng: &rng, runner: runner,
+                                  interrupt: interrupt, onText: onText)
     }
 
     /// Generates after raw prompt ids (tests compare this with HF's greedy continuation).
     public static func continueTokens(model: ChatModel, prompt: [Int32], options: GenerationOptions, rng: inout RNG,
-                                      runner: DecodingModel? = nil, onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+                                      runner: DecodingModel? = nil, interrupt: () -> Bool = { Cancellation.requested },
+                                      onText: (String) -> Void = { _ in }) throws -> GenerationResult {
         let net: DecodingModel = runner ?? model.transformer
         let context = model.config.maxPositions
         if prompt.count >= context {
@@ -62,7 +67,7 @@ public enum Generator {
         let prefill = Date().timeIntervalSince(t0)
         let t1 = Date()
         while true {
-            if Cancellation.requested { stop = .interrupted; break }
+            if interrupt() { stop = .interrupted; break }
             let next = Sampler.sample(logits: logits, seen: seen, config: options.sampler, rng: &rng)
             if stops.contains(next) { stop = .endOfTurn; break }
             out.append(next)

@@ -50,8 +50,11 @@ struct ChatCommand: ShellCommand {
             }
             let messages = (system.map { [Message(.system, $0)] } ?? []) + turns
             session.out.write("assistant> ")
-            let r = try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng,
-                                       runner: session.repoState.int8) { session.out.write($0) }
+            // Each answer holds the live-model gate (chat itself does not: it waits for the person between turns).
+            let r = try session.serving.gate.withGate {
+                try Generator.reply(model: m, messages: messages, options: options, rng: &session.rng,
+                                    runner: session.repoState.int8) { session.out.write($0) }
+            }
             session.out.print()
             session.out.note(AskCommand.speedLine(r))
             turns.append(Message(.assistant, r.text))

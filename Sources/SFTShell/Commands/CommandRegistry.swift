@@ -42,6 +42,7 @@ public enum CommandRegistry {
         RepoCommand.self,
         ExportCommand.self,
         QuantizeCommand.self,
+        ServeCommand.self,
         HistoryCommand.self,
         RunCommand.self,
         WaitCommand.self,

@@ -19,7 +19,7 @@ struct StatusCommand: ShellCommand {
 public enum StatusReport {
     public static func lines(_ session: Session) -> [String] {
         var t = Table([Table.Column("what"), Table.Column("state")], showHeader: false)
-        for (k, v) in modelLines(session) + loadedLines(session) + settingsLines(session) { t.add([k, v]) }
+        for (k, v) in modelLines(session) + loadedLines(session) + serveLines(session) + settingsLines(session) { t.add([k, v]) }
         return t.render()
     }
 
@@ -48,6 +48,13 @@ public enum StatusReport {
         }
         return [("datasets", data.isEmpty ? "none" : data.joined(separator: ", ")), ("adapters", adapters),
                 ("training run", training), ("checkpoints", checkpoints)]
+    }
+
+    /// The server, only while one runs (so transcripts without `serve` do not change).
+    public static func serveLines(_ session: Session) -> [(String, String)] {
+        guard let s = session.serving.server else { return [] }
+        let st = s.stats
+        return [("serve", "\(s.address)/v1, \(st.served) request\(st.served == 1 ? "" : "s") served, \(st.queued + (st.busy ? 1 : 0)) in progress or waiting")]
     }
 
     public static func settingsLines(_ session: Session) -> [(String, String)] {

@@ -52,7 +52,12 @@ struct TrainCommand: ShellCommand {
         let outcome: TrainOutcome
         do {
             outcome = try run.train(steps: steps, seconds: seconds, rng: session.rng,
-                                    answers: { try TrainReport.checkpointAnswers(session, model, run) }, onEvent: report.handle)
+                                    answers: { try TrainReport.checkpointAnswers(session, model, run) },
+                                    onEvent: { event in
+                                        try report.handle(event)
+                                        // serve: requests that came during the step are answered now, between steps.
+                                        if case .step = event { session.serving.gate.yieldToWaiters() }
+                                    })
         } catch {
             report.clearStatus()
             throw error
