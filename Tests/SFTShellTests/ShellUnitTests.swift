@@ -55,7 +55,7 @@ final class ShellUnitTests: XCTestCase {
         XCTAssertEqual(Completer.candidates(forLine: "session save --f", settings: s), ["--force"])
         XCTAssertEqual(Completer.candidates(forLine: "set lora-t", settings: s), ["lora-targets"])
         XCTAssertEqual(Completer.candidates(forLine: "set optimizer ", settings: s), ["adamw"])
-        XCTAssertEqual(Completer.candidates(forLine: "help se", settings: s), ["set", "session"])
+        XCTAssertEqual(Completer.candidates(forLine: "help se", settings: s), ["set", "session", "serve"])
         XCTAssertNil(Completer.candidates(forLine: "run ses", settings: s))          // file paths
         XCTAssertEqual(Completer.candidates(forLine: "status --", settings: s), ["--help"])
     }
