@@ -18,6 +18,23 @@ final class DataQualityShellTests: XCTestCase {
         XCTAssertTrue(out.contains("\nassistant:\n      return  x  # indented\n"), out)
     }
 
+    func testLLaMAFactoryFolderListsThenLoadsOneEntry() throws {
+        let dir = "Tests/Fixtures/data/llamafactory"
+        let out = try sft(["data load \(dir)", "data load \(dir) --dataset lumen_tools", "data load \(dir) --dataset alpaca_en",
+                           "data load sessions/data/general.jsonl --dataset x", "data load \(dir) --dataset lumen_alpaca --name faq", "data list"],
+                          model: false)
+        XCTAssertTrue(out.contains("9 datasets in \(dir)/dataset_info.json (nothing loaded):"), out)
+        XCTAssertTrue(out.contains("lumen_alpaca  lumen_alpaca.json"), out)
+        XCTAssertTrue(out.contains("hub only: llamafactory/alpaca_en"), out)
+        XCTAssertTrue(out.contains("hint: data load \(dir) --dataset lumen_alpaca loads one"), out)
+        XCTAssertTrue(out.contains("lumen_tools: 2 samples (messages) from \(dir)"), out)
+        XCTAssertTrue(out.contains("lumen_tools.json:18: message 2: the function_call is not a JSON"), out)
+        XCTAssertTrue(out.contains("unknown role      1  \(dir)/lumen_tools.json:26"), out)
+        XCTAssertTrue(out.contains("error: \(dir)/dataset_info.json: dataset 'alpaca_en' is not a local file"), out)
+        XCTAssertTrue(out.contains("error: --dataset picks an entry of a LLaMA-Factory folder"), out)
+        XCTAssertTrue(out.contains("faq: 3 samples (alpaca)"), out)
+    }
+
     func testHintsDirectoryAndCheckFileWording() throws {
         let out = try sft(["data check Package.swift", "data load sessions/data", "data check Tests/Fixtures/data/bad/duplicate.jsonl",
                            "data load Tests/Fixtures/data/bad/duplicate.jsonl --name dup"], model: false)

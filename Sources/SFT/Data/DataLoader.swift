@@ -20,6 +20,8 @@ public struct DataLoadOptions {
     /// Called after each chunk with (bytes read, file size).
     public var progress: ((Int64, Int64) -> Void)?
     public var chunkSize = 1 << 20
+    /// Rewrites each JSON record before its schema is read (LLaMA-Factory column mappings, DatasetInfo.swift).
+    public var mapping: RecordMapping?
 
     public init(format: DataFormat? = nil, strict: Bool = false, questionColumn: String? = nil,
                 answerColumn: String? = nil, systemColumn: String? = nil,
@@ -119,7 +121,7 @@ public enum DataLoader {
     /// Streams JSONL: 1 MB chunks, lines cut at '\n' (a trailing '\r' is dropped); blank lines are skipped.
     static func loadJSONL(_ path: String, fh: FileHandle, total: Int64, options: DataLoadOptions,
                           report: inout DataReport) throws -> [Conversation] {
-        var acc = SchemaAccumulator(file: path, forced: options.format)
+        var acc = SchemaAccumulator(file: path, forced: options.format, mapping: options.mapping)
         var pending: [UInt8] = []
         var line = 0
         var read: Int64 = 0
@@ -183,7 +185,7 @@ public enum DataLoader {
                               report: inout DataReport) throws -> [Conversation] {
         let data = try fh.readToEnd() ?? Data()
         options.progress?(Int64(data.count), total)
-        var acc = SchemaAccumulator(file: path, forced: options.format)
+        var acc = SchemaAccumulator(file: path, forced: options.format, mapping: options.mapping)
         try data.withUnsafeBytes { raw in
             var b = raw.bindMemory(to: UInt8.self)
             if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
@@ -302,12 +304,14 @@ public enum DataLoader {
 struct SchemaAccumulator {
     let file: String
     let forced: DataFormat?
+    let mapping: RecordMapping?
     var convs: [Conversation] = []
     var schemas: [DataFormat] = []
     var tally: [DataFormat: Int] = [:]
 
-    init(file: String, forced: DataFormat?) {
+    init(file: String, forced: DataFormat?, mapping: RecordMapping? = nil) {
         self.file = file
+        self.mapping = mapping
         self.forced = forced?.isJSON == true ? forced : nil
     }
 
@@ -330,7 +334,16 @@ struct SchemaAccumulator {
         addParsed(v, line: line, report: &report)
     }
 
-    mutating func addParsed(_ v: JSONValue, line: Int, report: inout DataReport) {
+    mutating func addParsed(_ parsed: JSONValue, line: Int, report: inout DataReport) {
+        var v = parsed
+        if let mapping {
+            switch mapping.map(parsed) {
+            case .success(let mapped): v = mapped
+            case .failure(let f):
+                DataLoader.drop([DataProblem(f.kind, file: file, line: line, f.message, hint: f.hint ?? DataRecords.hint(f.kind))], &report)
+                return
+            }
+        }
         guard let schema = forced ?? DataRecords.schema(of: v) else {
             var keys = ""
             if case .object(let m) = v { keys = " (keys: \(m.prefix(6).map(\.key).joined(separator: ", ")))" }

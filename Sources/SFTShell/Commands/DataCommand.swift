@@ -74,13 +74,15 @@ func checkName(_ name: String) throws {
 }
 
 /// Loads with a progress bar on stderr (drawn only when loading takes over a second).
-func loadWithProgress(_ path: String, name: String?, options: DataLoadOptions) throws -> Dataset {
+/// `dataset` picks an entry of a LLaMA-Factory folder (`path` is then the folder).
+func loadWithProgress(_ path: String, name: String?, dataset: String? = nil, options: DataLoadOptions) throws -> Dataset {
     var options = options
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    let bar = ProgressBar("loading \(URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1e6, unit: "MB")
+    let bar = ProgressBar("loading \(dataset ?? URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1e6, unit: "MB")
     options.progress = { done, _ in bar.update(Double(done) / 1e6) }
     do {
-        let d = try Dataset.load(path, name: name, options: options)
+        let d = try dataset.map { try DatasetInfo.load(path, dataset: $0, as: name, options: options) }
+            ?? Dataset.load(path, name: name, options: options)
         bar.finish("\(d.count) samples")
         return d
     } catch {
@@ -107,10 +109,16 @@ func printReport(_ report: DataReport, _ session: Session, name: String = "NAME"
 struct DataLoad: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Load a dataset file (JSONL/JSON messages, Alpaca, ShareGPT, CSV/TSV, .xlsx; .txt/.md or {\"text\"} JSONL as plain text).",
-        discussion: "Bad records are dropped and reported (kind, count, first places); --strict refuses the file instead. Loading a name again replaces it.")
+        discussion: """
+            Bad records are dropped and reported (kind, count, first places); --strict refuses the file instead. Loading a name again replaces it.
+            A LLaMA-Factory folder (with dataset_info.json): `data load DIR` lists its datasets, `data load DIR --dataset NAME` loads one with its column mapping.
+            """)
 
-    @Argument(help: "The file, e.g. sessions/data/general.jsonl.", completion: .file())
+    @Argument(help: "The file, e.g. sessions/data/general.jsonl, or a folder with dataset_info.json.", completion: .file())
     var file: String
+
+    @Option(help: "With a LLaMA-Factory folder: the dataset_info.json entry to load.")
+    var dataset: String?
 
     @Option(help: "Name to use (default: the file name without extension).")
     var name: String?
@@ -138,12 +146,38 @@ struct DataLoad: ShellCommand, CompletesPaths {
         }
         if let name { try checkName(name) }
         let path = (file as NSString).expandingTildeInPath
+        let isFolder = DatasetInfo.isDatasetDirectory(path)
+        if dataset != nil && !isFolder {
+            throw SFTError("--dataset picks an entry of a LLaMA-Factory folder, and '\(file)' has no \(DatasetInfo.indexName)",
+                           hint: "data load FOLDER --dataset NAME, or data load FILE without --dataset")
+        }
+        if isFolder && dataset == nil { return try listFolder(path, session: session) }
+        if let dataset, name == nil { try checkName(dataset) }
         let options = session.loadOptions(format: fmt, strict: strict, question: question, answer: answer, system: system)
-        let d = try loadWithProgress(path, name: name, options: options)
+        let d = try loadWithProgress(path, name: name, dataset: dataset, options: options)
         let replaced = session.store(d)
         session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(file)"
                           + (replaced ? "; replaced the earlier '\(d.name)'" : ""))
         printReport(d.report, session, name: d.name)
+    }
+
+    /// `data load DIR` on a LLaMA-Factory folder: its datasets, what each holds, and which can load.
+    func listFolder(_ path: String, session: Session) throws {
+        let entries = try DatasetInfo.entries(in: path)
+        var t = Table([Table.Column("dataset"), Table.Column("file", maxWidth: 32), Table.Column("format"), Table.Column("note", maxWidth: 44)])
+        for e in entries {
+            var note = ""
+            if let why = e.unsupported { note = "cannot load: " + why }
+            else if let hub = e.hub { note = "hub only: " + (hub.split(separator: " ").last.map(String.init) ?? hub) }
+            else if let f = e.fileName, !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(f)) { note = "missing file" }
+            else if !e.columns.isEmpty { note = e.columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+            t.add([e.name, e.fileName ?? "-", e.kind == .detect ? "detected" : e.kind.rawValue, note])
+        }
+        session.out.print("\(Plural.count(entries.count, "dataset")) in \(file)/\(DatasetInfo.indexName) (nothing loaded):")
+        for line in t.render() { session.out.print("  " + line) }
+        if let first = entries.first(where: { $0.unsupported == nil && $0.hub == nil }) {
+            session.out.print(Colour.dim("hint: data load \(file) --dataset \(first.name) loads one"))
+        }
     }
 }
 
