@@ -60,6 +60,13 @@ final class ShellUnitTests: XCTestCase {
         XCTAssertEqual(Completer.candidates(forLine: "status --", settings: s), ["--help"])
     }
 
+    func testStatusLineCountsWhatPackingDid() {
+        XCTAssertEqual(StepShapeText.text(StepShape(rows: 3, conversations: 9, positions: 690, trained: 200), packing: true),
+                       "3 rows = 9 chats packed, 690 tokens")
+        XCTAssertEqual(StepShapeText.text(StepShape(rows: 4, conversations: 4, positions: 1024, trained: 300), packing: false), "4 chats, 1024 tokens")
+        XCTAssertEqual(StepShapeText.text(StepShape(rows: 1, conversations: 1, positions: 1, trained: 1), packing: true), "1 chat, 1 token")
+    }
+
     func testEditDistanceHints() {
         XCTAssertEqual(EditDistance.distance("kitten", "sitting"), 3)
         XCTAssertEqual(EditDistance.nearest(to: "stauts", in: ["status", "set"]), "status")

@@ -79,14 +79,21 @@ final class PackingTests: XCTestCase {
     func testTrainerStepIsTheSamePackedOrNot() throws {
         var h = Hyperparameters()
         h.batchSize = 7; h.maxSeqLen = 24; h.learningRate = 1e-2; h.warmupRatio = 0
-        var losses: [Double] = []
+        var losses: [Double] = [], shapes: [StepShape] = []
         for packing in [false, true] {
             h.packing = packing
             let tr = try Trainer(transformer: TinyTraining.model(), mode: .full, hyper: h, train: chats)
             let b = tr.nextBatches()
             XCTAssertEqual(b[0].segments != nil, packing)
             losses.append(contentsOf: try (0..<3).map { _ in try tr.step().loss })
+            shapes.append(tr.lastStepShape)
         }
+        // What the status line shows: the same chats and trained tokens, fewer rows and positions when packed.
+        XCTAssertEqual(shapes[0].conversations, shapes[1].conversations)
+        XCTAssertEqual(shapes[0].trained, shapes[1].trained)
+        XCTAssertEqual(shapes[0].rows, shapes[0].conversations)
+        XCTAssertLessThan(shapes[1].rows, shapes[1].conversations)
+        XCTAssertLessThanOrEqual(shapes[1].positions, shapes[0].positions)
         for i in 0..<3 { XCTAssertEqual(losses[3 + i], losses[i], accuracy: 1e-5, "step \(i + 1)") }
     }
 

@@ -36,6 +36,9 @@ public final class Trainer: @unchecked Sendable {
     var gradientsZeroed = false
     /// Positions the last step ran (padding included): what the CPU did, for speed and time predictions.
     public private(set) var lastStepTokens = 0
+    /// What the last step ran: batch rows (packed rows hold several chats), conversations, positions run
+    /// (padding included) and trained tokens; for the train status line, which shows what packing does.
+    public private(set) var lastStepShape = StepShape()
     /// The datasets the run trains and validates on, by name (saved with the run; resume checks them).
     public var dataName: String?
     public var validName: String?
@@ -147,6 +150,8 @@ public final class Trainer: @unchecked Sendable {
         }
         rec.tokensPerSecond = Double(g.tokens) / max(Date().timeIntervalSince(t0), 1e-9)
         lastStepTokens = g.tokens
+        lastStepShape = StepShape(rows: batches.reduce(0) { $0 + $1.batchSize }, conversations: batches.reduce(0) { $0 + $1.samples.count },
+                                  positions: g.tokens, trained: g.trained)
         metrics.steps.append(rec)
         return rec
     }
@@ -214,5 +219,13 @@ public final class Trainer: @unchecked Sendable {
     /// Records an evaluation at the current step.
     public func recordEvaluation(_ r: EvalResult) {
         metrics.evals.append(EvalRecord(step: position.step, loss: r.loss))
+    }
+}
+
+/// One optimizer step's work (Trainer.lastStepShape).
+public struct StepShape: Sendable, Equatable {
+    public var rows = 0, conversations = 0, positions = 0, trained = 0
+    public init(rows: Int = 0, conversations: Int = 0, positions: Int = 0, trained: Int = 0) {
+        self.rows = rows; self.conversations = conversations; self.positions = positions; self.trained = trained
     }
 }

@@ -61,7 +61,8 @@ final class TrainReport {
             bar.update(Double(done))
             if tty, Date().timeIntervalSince(lastDraw) > 0.2 {
                 lastDraw = Date()
-                let status = "\r\u{1B}[K" + bar.line() + "  step \(r.step)/\(total)  loss \(TrainSupport.fmt(r.loss))  \(Int(r.tokensPerSecond)) tok/s"
+                let status = "\r\u{1B}[K" + bar.line() + "  step \(r.step)/\(total)  loss \(TrainSupport.fmt(r.loss))  "
+                    + StepShapeText.text(run.trainer.lastStepShape, packing: run.trainer.hyper.packing) + "  \(Int(r.tokensPerSecond)) tok/s"
                 FileHandle.standardError.write(Data(status.utf8))
                 statusShown = true
             }
