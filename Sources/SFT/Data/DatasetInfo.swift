@@ -26,31 +26,15 @@ public struct DatasetInfoEntry: Sendable, Equatable {
     /// Why sft cannot train on it (preference pairs, images), or nil.
     public let unsupported: String?
 
-    /// The dataset's column for LLaMA-Factory's role `key` (prompt, query, response, ...), with its default.
-    public func column(_ key: String) -> String {
-        if let c = columns[key] { return c }
-        switch key {
-        case "prompt": return "instruction"
-        case "query": return "input"
-        case "response": return "output"
-        case "messages": return "conversations"
-        default: return key
-        }
-    }
+    /// LLaMA-Factory's defaults for the columns and tags an entry does not name.
+    static let defaultColumns = ["prompt": "instruction", "query": "input", "response": "output", "messages": "conversations"]
+    static let defaultTags = ["role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+                              "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system"]
 
-    public func tag(_ key: String) -> String {
-        if let t = tags[key] { return t }
-        switch key {
-        case "role_tag": return "from"
-        case "content_tag": return "value"
-        case "user_tag": return "human"
-        case "assistant_tag": return "gpt"
-        case "observation_tag": return "observation"
-        case "function_tag": return "function_call"
-        case "system_tag": return "system"
-        default: return key
-        }
-    }
+    /// The dataset's column for LLaMA-Factory's role `key` (prompt, query, response, ...), with its default.
+    public func column(_ key: String) -> String { columns[key] ?? Self.defaultColumns[key] ?? key }
+
+    public func tag(_ key: String) -> String { tags[key] ?? Self.defaultTags[key] ?? key }
 }
 
 /// A record rewritten into a schema DataRecords converts, or the reason it cannot be.
