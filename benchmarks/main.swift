@@ -195,12 +195,21 @@ func scoring() throws {
     let convs = (0..<64).map { _ in Conversation([Message(.user, text(8 + r.below(24))), Message(.assistant, text(100 + r.below(200)))]) }
     let d = Dataset(name: "alpaca-zh-like", conversations: convs)
     let (full, alone) = try m.scoringChats(d)
+    // both halves in the shell's default precision (`precision auto`: bf16 products where the CPU has them)
+    MatMul.precision = MatMul.resolve("auto")
+    defer { MatMul.precision = .fp32 }
     let batch = 4, maxSeqLen = 1024
     let positions = (full + alone.compactMap { $0 }).reduce(0) { $0 + $1.tokens.count - 1 }
     _ = try SampleLosses.compute(transformer: m.transformer, chats: Array(full.prefix(8)), batchSize: batch, maxSeqLen: maxSeqLen)   // warm-up
+    let profile = ProcessInfo.processInfo.environment["SFT_PROFILE"] == "1"
+    StageProfile.enabled = profile; StageProfile.reset()
     let t0 = now()
     _ = try SampleLosses.scores(transformer: m.transformer, withInstruction: full, answerOnly: alone, batchSize: batch, maxSeqLen: maxSeqLen)
     let secs = now() - t0
+    if profile {
+        FileHandle.standardError.write("  data score, whole pass by stage:\n\(StageProfile.report())\n".data(using: .utf8)!)
+        StageProfile.reset()
+    }
     m.transformer.attach(lora: try LoRA(model: m.config, config: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])))
     var h = Hyperparameters(); h.batchSize = batch; h.maxSeqLen = maxSeqLen
     let trainer = try Trainer(transformer: m.transformer, mode: .lora, hyper: h, train: full)
@@ -209,6 +218,10 @@ func scoring() throws {
     for _ in 0..<steps {
         let n = trainer.nextBatches().reduce(0) { $0 + $1.mask.count }
         let t1 = now(); _ = try trainer.step(); trainSecs += now() - t1; trainTokens += n
+    }
+    if profile {
+        FileHandle.standardError.write("  LoRA training on the same chats, \(steps) steps by stage:\n\(StageProfile.report())\n".data(using: .utf8)!)
+        StageProfile.enabled = false
     }
     let scoreTPS = Double(positions) / secs, trainTPS = Double(trainTokens) / trainSecs
     print(String(format: "data score %d alpaca_zh-like chats (loss + IFD): %.1f samples/s, %.0f tok/s; LoRA training on them %.0f tok/s (%.2fx)",

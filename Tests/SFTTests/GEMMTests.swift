@@ -105,7 +105,20 @@ final class GEMMTests: XCTestCase {
     func testPrecisionSetting() {
         XCTAssertEqual(MatMul.resolve("fp32"), .fp32)
         XCTAssertEqual(MatMul.resolve("bf16"), .bf16)
-        XCTAssertEqual(MatMul.resolve("auto"), CPUFeatures.hasBF16 ? .bf16 : .fp32)
+        // auto: bf16 only on a CPU with bf16 in hardware where the probe measured it faster than fp32
+        let probe = PrecisionProbe.measured
+        XCTAssertEqual(probe == nil, !(CPUFeatures.hasBF16 && MatMul.oneDNNEnabled && MatMul.oneDNNReady))
+        XCTAssertEqual(MatMul.resolve("auto"), probe?.bf16IsFaster == true ? .bf16 : .fp32)
+    }
+
+    func testPrecisionProbeMeasuresBothPrecisionsOnTheTrainingPath() throws {
+        // the probe's own measurement on a small product: both sides run and give a real speed
+        guard CPUFeatures.hasBF16, MatMul.oneDNNReady else { throw XCTSkip("no bf16 in hardware or no oneDNN here") }
+        let r = try XCTUnwrap(PrecisionProbe.measure(m: 64, n: 96, k: 128, runs: 1))
+        XCTAssertGreaterThan(r.fp32GFLOPs, 0.01)
+        XCTAssertGreaterThan(r.bf16GFLOPs, 0.01)
+        XCTAssertTrue(PrecisionProbe.Result(fp32GFLOPs: 100, bf16GFLOPs: 120).bf16IsFaster)
+        XCTAssertFalse(PrecisionProbe.Result(fp32GFLOPs: 100, bf16GFLOPs: 105).bf16IsFaster)
     }
 
     func testPrimitivesAreCachedPerShape() {

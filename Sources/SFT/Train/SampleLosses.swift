@@ -37,7 +37,8 @@ public enum SampleLosses {
     public static func compute(transformer: Transformer, chats: [RenderedChat], batchSize: Int, maxSeqLen: Int,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [ChatLoss] {
         let plan = BatchPlan(chats: chats, batchSize: batchSize, maxSeqLen: maxSeqLen, seed: 0)
-        let byLength = chats.indices.sorted { chats[$0].tokens.count < chats[$1].tokens.count }
+        // longest first: the first batch sizes the activations and every later, shorter one reuses them
+        let byLength = chats.indices.sorted { chats[$0].tokens.count > chats[$1].tokens.count }
         var out = [ChatLoss](repeating: ChatLoss(loss: .nan, tokens: 0), count: chats.count)
         var done = 0
         for start in stride(from: 0, to: byLength.count, by: plan.batchSize) {

@@ -198,8 +198,11 @@ public final class Transformer: @unchecked Sendable {
 
     private func activations(B: Int, T: Int) -> Activations {
         if let a = acts, a.B == B, a.T == T { return a }
-        acts = nil   // free the old buffer before allocating the new one
-        let a = Activations(config: config, B: B, T: T, lora: lora?.config)
+        // a smaller shape is carved from the old buffer; a bigger one frees it before allocating
+        let fits = acts.map { $0.storage.count >= Activations.floatCount(config: config, B: B, T: T, lora: lora?.config) } ?? false
+        let old = fits ? acts?.storage : nil
+        acts = nil
+        let a = Activations(config: config, B: B, T: T, lora: lora?.config, reusing: old)
         acts = a
         return a
     }

@@ -43,25 +43,16 @@ public struct Activations: @unchecked Sendable {
     /// backward recomputes each layer's scores (about 3% of a step) instead.
     public static let storedProbsLimit = 512 << 20
 
-    public init(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 512) {
-        let stores = c.numLayers * B * c.numHeads * T * T * MemoryLayout<Float>.size <= Self.storedProbsLimit
-        func carve(_ k: inout Carver) -> [View] {
-            let (N, L, C, Q, KV, FF, NH) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
-            let chunk = min(headChunk, N)
-            let r = lora?.rank ?? 0, nt = lora?.targets.count ?? 0
-            return [k.take([L + 1, N, C]), k.take([L, N, C]), k.take([L, N]), k.take([L, N, Q]), k.take([L, N, KV]),
-                    k.take([L, N, KV]), k.take([L, N, Q]), k.take([L, N, C]), k.take([L, N, C]), k.take([L, N]),
-                    k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
-                    k.take([N, FF]), k.take([stores ? L : 1, B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
-                    k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
-                    k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([B, c.numKVHeads, T, T]),
-                    k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
-        }
-        var counter = Carver(counting: ())
-        _ = carve(&counter)
-        storage = FloatBuffer(count: counter.used)
+    /// `reusing`: a buffer of an earlier shape, carved anew when it holds this shape's floats (nothing is
+    /// zeroed: every kernel writes what it later reads). Without it, or when it is too small, a fresh buffer:
+    /// allocating (and page-faulting) hundreds of MB for every new (B, T) was most of a forward-only pass over
+    /// length-sorted batches (`data score`).
+    public init(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 512, reusing: FloatBuffer? = nil) {
+        let stores = Self.storesProbs(config: c, B: B, T: T)
+        let needed = Self.floatCount(config: c, B: B, T: T, lora: lora, headChunk: headChunk)
+        if let reusing, reusing.count >= needed { storage = reusing } else { storage = FloatBuffer(count: needed) }
         var k = Carver(storage)
-        let v = carve(&k)
+        let v = Self.carve(&k, config: c, B: B, T: T, lora: lora, headChunk: headChunk, stores: stores)
         self.B = B; self.T = T
         storesProbs = stores
         self.headChunk = min(headChunk, B * T)
@@ -69,5 +60,30 @@ public struct Activations: @unchecked Sendable {
         (gate, up, lnf, lnfRstd, losses, h, probs, head) = (v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17])
         (dres, dln, dlnf, dq, dattOut, dk, dv, dgate, dup, dh, dprobs) = (v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28])
         (xa, dropped, dxa) = (v[29], v[30], v[31])
+    }
+
+    /// Floats the activations of (B, T) take, views rounded up to 64 bytes as carved.
+    public static func floatCount(config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int = 512) -> Int {
+        var counter = Carver(counting: ())
+        _ = carve(&counter, config: c, B: B, T: T, lora: lora, headChunk: headChunk, stores: storesProbs(config: c, B: B, T: T))
+        return counter.used
+    }
+
+    static func storesProbs(config c: ModelConfig, B: Int, T: Int) -> Bool {
+        c.numLayers * B * c.numHeads * T * T * MemoryLayout<Float>.size <= storedProbsLimit
+    }
+
+    /// The views in declaration order (see the properties above for their shapes).
+    private static func carve(_ k: inout Carver, config c: ModelConfig, B: Int, T: Int, lora: LoRAConfig?, headChunk: Int, stores: Bool) -> [View] {
+        let (N, L, C, Q, KV, FF, NH) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
+        let chunk = min(headChunk, N)
+        let r = lora?.rank ?? 0, nt = lora?.targets.count ?? 0
+        return [k.take([L + 1, N, C]), k.take([L, N, C]), k.take([L, N]), k.take([L, N, Q]), k.take([L, N, KV]),
+                k.take([L, N, KV]), k.take([L, N, Q]), k.take([L, N, C]), k.take([L, N, C]), k.take([L, N]),
+                k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
+                k.take([N, FF]), k.take([stores ? L : 1, B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
+                k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
+                k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([B, c.numKVHeads, T, T]),
+                k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
     }
 }

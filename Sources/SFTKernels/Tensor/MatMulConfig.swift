@@ -1,7 +1,8 @@
 // Which engine and precision the matrix products run in, chosen once per process from what the CPU has:
 // `MatMul.precision` is fp32 (OpenBLAS-equal results) or bf16 (operands rounded to bfloat16, products
 // accumulated in fp32, the result fp32) and is set from the user's `precision auto|bf16|fp32` setting;
-// `auto` means bf16 where the CPU multiplies bf16 natively (AVX512_BF16 or AMX), fp32 elsewhere.
+// `auto` means bf16 where the CPU multiplies bf16 natively (AVX512_BF16 or AMX) and that is measured faster
+// than fp32 here (PrecisionProbe.swift), fp32 elsewhere.
 // The library default is fp32, so tests and references see exact fp32 products unless they ask.
 import COneDNN
 import Foundation
@@ -45,7 +46,7 @@ public enum MatMul {
     public static func resolve(_ setting: String) -> ComputePrecision {
         switch setting {
         case "bf16": return .bf16
-        case "auto": return CPUFeatures.hasBF16 ? .bf16 : .fp32
+        case "auto": return PrecisionProbe.measured?.bf16IsFaster == true ? .bf16 : .fp32
         default: return .fp32
         }
     }
@@ -56,6 +57,10 @@ public enum MatMul {
         let prec = precision == .bf16 ? "bf16 operands, fp32 accumulation" : "fp32"
         guard oneDNNEnabled, OneDNN.ready else { return "matrix products: OpenBLAS (fp32)" }
         let v = dnnl_version().pointee
-        return "matrix products: oneDNN \(v.major).\(v.minor) \(OneDNN.isaName) for large ones (\(prec)), OpenBLAS for small ones"
+        var line = "matrix products: oneDNN \(v.major).\(v.minor) \(OneDNN.isaName) for large ones (\(prec)), OpenBLAS for small ones"
+        if let p = PrecisionProbe.measured {
+            line += String(format: "; measured here: bf16 %.0f, fp32 %.0f GFLOP/s", p.bf16GFLOPs, p.fp32GFLOPs)
+        }
+        return line
     }
 }

@@ -9,7 +9,7 @@ public enum SettingsCatalog {
     /// How the machine computes, not what is trained: not part of a run's hyperparameters.
     static let compute: [SettingSpec] = [
         SettingSpec("precision", group: "compute", .choice(["auto", "bf16", "fp32"]), default: .string("auto"),
-                    "matrix products in bf16 (fp32 sums) or fp32; auto = bf16 where the CPU has it"),
+                    "matrix products in bf16 (fp32 sums) or fp32; auto = bf16 where measured faster"),
     ]
 
     static let generation: [SettingSpec] = [
