@@ -221,6 +221,12 @@ final class FormatsLoaderTests: XCTestCase {
         broken = v5
         broken["num_key_value_heads"] = 4
         assertSFTError(try ModelConfig.fromHFConfig(broken), contains: "num_key_value_heads")
+        // Llama's attention_bias also biases o_proj, which sft does not have: refused, not silently dropped
+        var biased = v5
+        biased["attention_bias"] = true
+        assertSFTError(try ModelConfig.fromHFConfig(biased), contains: "attention_bias = true is not supported for Llama")
+        biased["attention_bias"] = false
+        XCTAssertEqual(try ModelConfig.fromHFConfig(biased), .smolLM2_135M)
     }
 
     // MARK: the real model

@@ -38,6 +38,18 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(message { _ = try DataLoader.load("/dev/zero") }.contains("device"))
     }
 
+    /// Small files are read exactly, the empty one included (Foundation's reader leaked on empty files under the
+    /// fuzzer), and a file past its limit is refused with its size, whatever its content.
+    func testSmallFilesAreReadExactlyWithinTheirLimit() throws {
+        XCTAssertEqual(try RegularFile.read(write("empty.json", []), limit: 100, what: "config"), Data())
+        let bytes = (0..<5000).map { UInt8($0 % 251) }
+        XCTAssertEqual(try RegularFile.read(write("some.json", bytes), limit: 5000, what: "config"), Data(bytes))
+        let refused = message { _ = try RegularFile.read(write("big.json", bytes), limit: 4000, what: "config") }
+        XCTAssertTrue(refused.contains("config is 5 KB, more than the 4 KB"), refused)
+        XCTAssertTrue(message { _ = try RegularFile.read(dir, limit: 10, what: "config") }.contains("directory"))
+        XCTAssertTrue(message { _ = try RegularFile.read(dir + "/none", limit: 10, what: "config") }.contains("no such file"))
+    }
+
     func hfConfig(_ change: [String: Any]) -> [String: Any] {
         var j: [String: Any] = ["architectures": ["LlamaForCausalLM"], "vocab_size": 49152, "hidden_size": 576,
                                 "intermediate_size": 1536, "num_hidden_layers": 30, "num_attention_heads": 9,

@@ -42,6 +42,12 @@ extension ModelConfig {
                       "sft runs LlamaForCausalLM (Llama, SmolLM2, TinyLlama) and Qwen2ForCausalLM models")
         }
         if let b = j["mlp_bias"] as? Bool, b { throw bad("mlp_bias = true is not supported") }
+        // Llama's attention_bias puts a bias on o_proj too (Qwen2 has q/k/v biases only); sft has no o_proj bias,
+        // so such a model would load and silently compute without it
+        if arch == .llama, let b = j["attention_bias"] as? Bool, b {
+            throw bad("attention_bias = true is not supported for Llama (its o_proj bias has no place in sft)",
+                      "sft runs Llama models without attention biases and Qwen2 models (q/k/v biases)")
+        }
         if let act = j["hidden_act"] as? String, act != "silu" { throw bad("hidden_act '\(act)' is not supported (only silu)") }
         let ropeParams = j["rope_parameters"] as? [String: Any]
         let scaling = (j["rope_scaling"] as? [String: Any]) ?? ropeParams
@@ -71,6 +77,10 @@ extension ModelConfig {
         }
         if let t = g.string("\(a).rope.scaling.type"), t != "none" {
             throw SFTError("RoPE scaling '\(t)' is not supported", hint: "use a model without rope scaling", file: g.path)
+        }
+        if g.tensors["blk.0.attn_output.bias"] != nil {
+            throw SFTError("attn_output.bias is not supported (an attention output bias has no place in sft)",
+                           hint: "sft runs Llama models without attention biases and Qwen2 models (q/k/v biases)", file: g.path)
         }
         let heads = try g.requireInt("\(a).attention.head_count")
         let hidden = try g.requireInt("\(a).embedding_length")

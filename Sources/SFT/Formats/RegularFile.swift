@@ -38,16 +38,47 @@ public enum RegularFile {
     }
 
     /// The whole file, after the regular-file check and a size limit (config.json, tokenizer.json, manifests:
-    /// small files that a hostile copy could make huge).
+    /// small files that a hostile copy could make huge). Read here in one loop from one descriptor, so a file
+    /// that grows after the check still stops at the limit, and an empty file is an empty Data (Foundation's
+    /// `contents(atPath:)` leaked its buffer on empty files under libFuzzer's leak check).
     public static func read(_ path: String, limit: Int64, what: String) throws -> Data {
-        let size = try check(path)
-        if size > limit {
-            throw SFTError("\(what) is \(ByteCount.text(size)), more than the \(ByteCount.text(limit)) such a file can be",
-                           hint: "this is not a \(what), or it is damaged", file: path)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            let e = errno
+            throw SFTError(e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))",
+                           hint: e == ENOENT ? "check the path" : "check its permissions", file: path)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTError("cannot read the file", hint: "check its permissions", file: path)
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
+        try require(st, path)
+        func tooBig(_ n: Int64) -> SFTError {
+            SFTError("\(what) is \(ByteCount.text(n)), more than the \(ByteCount.text(limit)) such a file can be",
+                     hint: "this is not a \(what), or it is damaged", file: path)
         }
+        if Int64(st.st_size) > limit { throw tooBig(Int64(st.st_size)) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        // one byte past the limit tells a file that grew since fstat
+        let capacity = Int(min(Int64(st.st_size), limit)) + 1
+        var data = Data(count: capacity)
+        var used = 0
+        while true {
+            if used == data.count {
+                if Int64(used) > limit { throw tooBig(Int64(used)) }
+                data.count = min(Int(limit) + 1, max(used * 2, used + 4096))
+            }
+            let n = data.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress! + used, buf.count - used)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SFTError("cannot read the file: \(String(cString: strerror(errno)))", hint: "check the disk and its permissions", file: path)
+            }
+            if n == 0 { break }
+            used += n
+        }
+        if Int64(used) > limit { throw tooBig(Int64(used)) }
+        data.count = used
         return data
     }
 }
