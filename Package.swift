@@ -25,6 +25,8 @@ let package = Package(
         // `serve`: an HTTP server on SwiftNIO. Default traits off: no swift-configuration, less to build.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),   // already Hummingbird's; we silence it
+        // SHA-256 of repository blobs (BoringSSL with SHA instructions); already in the graph through Hummingbird
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
@@ -34,7 +36,7 @@ let package = Package(
         // Debian's oneDNN ships no pkg-config file; its header and library are in the default paths.
         .systemLibrary(name: "COneDNN", path: "Sources/COneDNN", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "SFTKernels", dependencies: ["COpenBLAS", "COneDNN"], swiftSettings: fast),
-        .target(name: "SFT", dependencies: ["SFTKernels"], swiftSettings: checked),
+        .target(name: "SFT", dependencies: ["SFTKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: checked),
         .target(name: "SFTServe",
                 dependencies: ["SFT", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log")],
