@@ -33,7 +33,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         let target: String
         if path == "default" {
             guard let p = DefaultModel.path() else {
-                throw SFTError("the default model is not in the cache", hint: "run `make model` to fetch it")
+                throw SFTError("the default model (\(DefaultModel.fileName)) was not found", hint: DefaultModel.notFoundHint)
             }
             target = p
         } else {

@@ -41,11 +41,7 @@ struct RepoList: ShellCommand {
         session.out.print(lines: t.render())
     }
 
-    static func size(_ bytes: Int64) -> String {
-        if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1 << 20 { return String(format: "%.1f KB", Double(bytes) / 1024) }
-        return String(format: "%.1f MB", Double(bytes) / 1_048_576)
-    }
+    static func size(_ bytes: Int64) -> String { Format.size(bytes) }
 }
 
 struct RepoShow: ShellCommand {
