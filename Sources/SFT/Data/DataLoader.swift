@@ -293,7 +293,7 @@ public enum DataLoader {
         report.loaded = convs.count
         if options.strict, let first = report.problems.first(where: { !$0.kind.isWarning }) {
             var e = first.error
-            e.hint = (e.hint.map { $0 + "\n" } ?? "") + "strict: \(report.errorCount) error(s) in the file; nothing loaded"
+            e.hint = (e.hint.map { $0 + "\n" } ?? "") + "strict: \(Format.count(report.errorCount, "error")) in the file; nothing loaded"
             throw e
         }
     }

@@ -83,7 +83,7 @@ func loadWithProgress(_ path: String, name: String?, dataset: String? = nil, opt
     do {
         let d = try dataset.map { try DatasetInfo.load(path, dataset: $0, as: name, options: options) }
             ?? Dataset.load(path, name: name, options: options)
-        bar.finish("\(d.count) samples")
+        bar.finish("\(Plural.count(d.count, "sample"))")
         return d
     } catch {
         bar.finish("failed")
@@ -156,7 +156,7 @@ struct DataLoad: ShellCommand, CompletesPaths {
         let options = session.loadOptions(format: fmt, strict: strict, question: question, answer: answer, system: system)
         let d = try loadWithProgress(path, name: name, dataset: dataset, options: options)
         let replaced = session.store(d)
-        session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(file)"
+        session.out.print("\(d.name): \(Plural.count(d.count, "sample")) (\(d.format.rawValue)) from \(file)"
                           + (replaced ? "; replaced the earlier '\(d.name)'" : ""))
         printReport(d.report, session, name: d.name)
     }
@@ -218,7 +218,7 @@ struct DataCheck: ShellCommand, CompletesPaths {
         var lint = Lint()
         let report = DataCheck.report(d, render: session.chatRenderer, contextLength: session.contextLength, maxSeqLen: maxSeqLen, lint: &lint)
         let n = report.counts.values.reduce(0, +)
-        session.out.print("\(d.name): checked \(d.count) samples: " + (n == 0 ? "no problems" : "\(n) problem\(n == 1 ? "" : "s")"))
+        session.out.print("\(d.name): checked \(Plural.count(d.count, "sample")): " + (n == 0 ? "no problems" : "\(n) problem\(n == 1 ? "" : "s")"))
         if n > 0 { session.out.print(lines: DataView.problemTable(report)) }
         if session.chatRenderer == nil { session.out.print("(lengths not checked: \(noModelMessage))") }
         if report.counts[.duplicate] != nil { session.out.print(Colour.dim("hint: data dedup \(d.name) removes the later copies")) }
@@ -317,6 +317,6 @@ struct DataDrop: ShellCommand {
         let d = try session.dataset(name)
         session.datasets[name] = nil
         session.datasetNames.removeAll { $0 == name }
-        session.out.print("dropped '\(name)' (\(d.count) samples)")
+        session.out.print("dropped '\(name)' (\(Plural.count(d.count, "sample")))")
     }
 }

@@ -94,11 +94,16 @@ public enum DataView {
         return t.render().map { "  " + $0 }
     }
 
-    /// The problem summary: kind (warnings marked), count, and the first places as file:line.
+    /// The problem summary: kind (warnings marked), count, and the first places: line numbers when every place
+    /// is in the report's one file (the path is said once, on the `first:` line), else file:line.
     public static func problemTable(_ report: DataReport) -> [String] {
-        var t = Table([Table.Column("problem"), Table.Column("count", right: true), Table.Column("first places")])
-        for s in report.summary {
-            t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), s.places.joined(separator: ", ")])
+        let summary = report.summary
+        let prefix = report.file + ":"
+        let oneFile = summary.allSatisfy { $0.places.allSatisfy { $0.hasPrefix(prefix) } }
+        var t = Table([Table.Column("problem"), Table.Column("count", right: true), Table.Column(oneFile ? "first lines" : "first places")])
+        for s in summary {
+            let places = oneFile ? s.places.map { String($0.dropFirst(prefix.count)) } : s.places
+            t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), places.joined(separator: ", ")])
         }
         return t.render()
     }

@@ -169,6 +169,6 @@ struct ExportJob: ShellCommand, CompletesPaths {
                                   cluster: LlamaFactoryJob.Cluster(nodes: nodes, gpusPerNode: gpus))
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: d).filter { !$0.hasPrefix(".") }.sorted()) ?? []
         session.out.print("wrote \(d)/: \(files.joined(separator: ", "))")
-        session.out.print("train: \(train.count) samples\(valid.map { ", valid: \($0.count) samples" } ?? ""); the adapter it writes loads back with `lora load DIR`")
+        session.out.print("train: \(Plural.count(train.count, "sample"))\(valid.map { ", valid: \($0.count) samples" } ?? ""); the adapter it writes loads back with `lora load DIR`")
     }
 }

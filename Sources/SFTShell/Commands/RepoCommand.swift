@@ -107,7 +107,7 @@ struct RepoVerify: ShellCommand {
 
     mutating func run(session: Session) throws {
         let m = try session.repository().verifyEntry(name)
-        session.out.print("'\(m.name)' is intact: \(m.files.count) files, \(RepoList.size(m.totalSize))")
+        session.out.print("'\(m.name)' is intact: \(Plural.count(m.files.count, "file")), \(RepoList.size(m.totalSize))")
     }
 }
 

@@ -26,7 +26,7 @@ enum TrainSupport {
         if let d = session.datasets.values.first(where: { $0.source == path }) { return d }
         let d = try Dataset.load(path)
         session.store(d)
-        session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(name)")
+        session.out.print("\(d.name): \(Plural.count(d.count, "sample")) (\(d.format.rawValue)) from \(name)")
         return d
     }
 
