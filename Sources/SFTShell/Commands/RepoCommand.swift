@@ -45,13 +45,43 @@ struct RepoList: ShellCommand {
 }
 
 struct RepoShow: ShellCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything an entry's manifest records.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an entry: what it is, its base model, training, data and files; --all for everything recorded.")
 
     @Argument(help: "Entry name.") var name: String
     @Flag(help: "Also show when it was saved.") var times = false
+    @Flag(help: "Everything the manifest records: hashes, every setting, the adapter's shape.") var all = false
 
     mutating func run(session: Session) throws {
         let m = try session.repository().entry(name)
+        session.out.print(lines: (all ? Self.everything(m, times: true) : Self.summary(m, times: times)).render())
+        if !all { session.out.print(Colour.dim("(`repo show \(m.name) --all` adds hashes, settings and the rest)")) }
+    }
+
+    /// What a person needs: name, kind, description, base model, training position and losses, the data it
+    /// was trained on, and the files with their sizes.
+    static func summary(_ m: RepoManifest, times: Bool) -> Table {
+        var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
+        t.add(["name", m.name])
+        t.add(["kind", m.kind.rawValue])
+        if !m.description.isEmpty { t.add(["description", m.description]) }
+        if times { t.add(["saved", m.created]) }
+        if let p = m.parent { t.add(["parent", p]) }
+        if let b = m.baseModel { t.add(["base model", b.name]) }
+        if let s = m.step { t.add(["trained", Format.count(s, "step")]) }
+        if let l = m.metrics["train_loss"] { t.add(["train loss", TrainSupport.fmt(l)]) }
+        if let l = m.metrics["valid_loss"] { t.add(["valid loss", TrainSupport.fmt(l)]) }
+        for (i, ds) in m.datasets.enumerated() {
+            t.add([i == 0 ? "data" : "", ds.name + (ds.samples.map { " (\(Format.count($0, "sample")))" } ?? "")])
+        }
+        for (i, role) in m.files.keys.sorted().enumerated() {
+            t.add([i == 0 ? "files" : "", "\(role)  \(Format.size(m.files[role]!.size))"])
+        }
+        t.add(["total size", Format.size(m.totalSize)])
+        return t
+    }
+
+    /// Every field of the manifest.
+    static func everything(_ m: RepoManifest, times: Bool) -> Table {
         func short(_ h: String?) -> String { h.flatMap { Digest($0)?.short } ?? h ?? "-" }
         var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
         t.add(["name", m.name])
@@ -74,7 +104,7 @@ struct RepoShow: ShellCommand {
         for k in m.hyperparameters.keys.sorted() { t.add(["setting \(k)", m.hyperparameters[k]!.description]) }
         for k in m.extra.keys.sorted() where k != "basePath" { t.add([k, m.extra[k]!.description]) }
         if case .string(let p)? = m.extra["basePath"] { t.add(["base path", (p as NSString).lastPathComponent]) }
-        session.out.print(lines: t.render())
+        return t
     }
 }
 
