@@ -78,8 +78,8 @@ func checkName(_ name: String) throws {
 func loadWithProgress(_ path: String, name: String?, dataset: String? = nil, options: DataLoadOptions) throws -> Dataset {
     var options = options
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    let bar = ProgressBar("loading \(dataset ?? URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1e6, unit: "MB")
-    options.progress = { done, _ in bar.update(Double(done) / 1e6) }
+    let bar = ProgressBar("loading \(dataset ?? URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1_048_576, unit: "MiB")
+    options.progress = { done, _ in bar.update(Double(done) / 1_048_576) }
     do {
         let d = try dataset.map { try DatasetInfo.load(path, dataset: $0, as: name, options: options) }
             ?? Dataset.load(path, name: name, options: options)

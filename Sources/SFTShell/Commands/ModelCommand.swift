@@ -81,7 +81,7 @@ struct ModelInfo: ShellCommand {
         return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
     }
 
-    static func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
+    static func millions(_ n: Int) -> String { Format.big(n) }
     static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }
 

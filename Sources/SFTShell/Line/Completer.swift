@@ -124,8 +124,8 @@ public enum Completer {
             common = Array(common[..<n])
         }
         let listed = found.map { f -> String in
-            let trimmed = f.hasSuffix("/") ? String(f.dropLast()) : f
-            guard let s = trimmed.lastIndex(of: "/") else { return f }
+            let body = f.hasSuffix("/") ? f.dropLast() : Substring(f)
+            guard let s = body.lastIndex(of: "/") else { return f }
             return String(f[f.index(after: s)...])
         }
         return Completion(insert: String(common), appendSpace: false, listed: listed)
