@@ -66,7 +66,7 @@ struct ModelInfo: ShellCommand {
         t.add(["embeddings", c.tiedEmbeddings ? "tied (lm_head = token embedding)" : "untied"])
         t.add(["chat template", "\(m.template.name) (from \(m.templateSource))"])
         t.add(["stop tokens", m.stopTokens.map { m.tokenizer.piece($0) }.joined(separator: " ")])
-        t.add(["memory", String(format: "%.1f MB fp32 weights", Double(m.params.count * 4) / 1_048_576)])
+        t.add(["memory", Format.size(m.params.count * 4) + " fp32 weights"])
         session.out.print(lines: t.render())
     }
 
