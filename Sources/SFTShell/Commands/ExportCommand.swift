@@ -27,7 +27,7 @@ struct ExportPEFT: ShellCommand, CompletesPaths {
         let lora = try session.requireAdapter()
         let d = (dir as NSString).expandingTildeInPath
         try LoRAIO.write(lora, directory: d, baseModelName: m.name)
-        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(lora.params.count) parameters)")
+        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(Format.big(lora.params.count)) parameters)")
     }
 }
 
