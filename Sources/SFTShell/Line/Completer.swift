@@ -15,7 +15,7 @@ public enum Completer {
     static let positionalNames: [String: [NameKind]] = [
         "data show": [.dataset], "data stats": [.dataset], "data find": [.dataset], "data drop": [.dataset],
         "data split": [.dataset], "data dedup": [.dataset], "data filter": [.dataset], "data sample": [.dataset],
-        "data save": [.dataset, .datasetOrPath], "data add": [.dataset], "data score": [.dataset],
+        "data save": [.dataset], "data add": [.dataset], "data score": [.dataset],
         "data replace": [.dataset], "data system": [.dataset], "data check": [.datasetOrPath],
         "eval": [.datasetOrPath],
         "repo show": [.repoEntry], "repo rm": [.repoEntry], "repo verify": [.repoEntry],
