@@ -162,10 +162,5 @@ public enum DataView {
     public static func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
 
     /// Columns to wrap to: the terminal's width when stdout is a TTY, else 80 (transcripts stay stable).
-    public static func terminalWidth() -> Int {
-        guard isatty(STDOUT_FILENO) == 1 else { return 80 }
-        var w = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0, w.ws_col >= 20 { return Int(w.ws_col) }
-        return 80
-    }
+    public static func terminalWidth() -> Int { Terminal.width() }
 }

@@ -110,6 +110,9 @@ public enum Completer {
         public var insert: String
         public var appendSpace: Bool
         public var listed: [String]
+        public init(insert: String, appendSpace: Bool, listed: [String]) {
+            self.insert = insert; self.appendSpace = appendSpace; self.listed = listed
+        }
     }
 
     public static func completion(of word: String, among candidates: [String]) -> Completion? {
