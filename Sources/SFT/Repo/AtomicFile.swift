@@ -100,6 +100,16 @@ public enum AtomicFile {
         return pid
     }
 
+    /// Throws the folder error now when the folder `path` would be written into is missing or not a folder, so a
+    /// long export fails before its work instead of after it.
+    public static func checkFolder(of path: String) throws {
+        let d = (path as NSString).deletingLastPathComponent
+        let dir = d.isEmpty ? "." : d
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) { throw folderError(dir, ENOENT) }
+        if !isDir.boolValue { throw folderError(dir, ENOTDIR) }
+    }
+
     /// Why nothing can be written into `dir`, in terms of the folder a person named (never the temporary
     /// file's name): "folder out does not exist", "out is a file, not a folder", or the system's reason.
     static func folderError(_ dir: String, _ code: Int32) -> SFTError {

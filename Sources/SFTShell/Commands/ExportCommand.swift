@@ -84,6 +84,7 @@ func exportGGUF(_ m: ChatModel, to path: String, type: ExportGGUFType) throws ->
         throw SFTError("export gguf needs a model loaded from GGUF (its tokenizer keys are copied)",
                        hint: "export merged DIR writes an HF directory; convert it with llama.cpp's convert_hf_to_gguf.py")
     }
+    try AtomicFile.checkFolder(of: path)
     let g = try GGUFFile(path: m.path)
     var meta = g.tokenizerMetadata
     meta.insert(("general.name", .string(m.name)), at: 0)

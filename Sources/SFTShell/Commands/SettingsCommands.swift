@@ -17,7 +17,7 @@ struct SetCommand: ShellCommand {
     var restoreDefault = false
 
     mutating func run(session: Session) throws {
-        guard let typed = name else { return GetCommand.list(session, only: nil) }
+        guard let typed = self.name else { return GetCommand.list(session, only: nil) }
         guard let spec = session.settings.spec(typed) else { throw session.settings.unknown(typed) }
         let name = spec.name     // `lr` -> learning-rate
         // `set NAME default` means --default, unless `default` is a value the setting can hold (a text).
@@ -58,7 +58,7 @@ struct GetCommand: ShellCommand {
     var name: String?
 
     mutating func run(session: Session) throws {
-        guard let typed = name else { return GetCommand.list(session, only: nil) }
+        guard let typed = self.name else { return GetCommand.list(session, only: nil) }
         guard let spec = session.settings.spec(typed), let v = session.settings.value(typed) else {
             throw session.settings.unknown(typed)
         }
