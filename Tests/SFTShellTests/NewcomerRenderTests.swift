@@ -163,14 +163,14 @@ final class NewcomerRenderTests: XCTestCase {
 
     func testSettingAliasesAndSetDefaultWord() throws {
         let out = try sft(["set lr 1e-3", "get lr", "set bs 4", "get batch-size", "set wd 0.1", "set learning-rate default",
-                           "set batch-size many"], model: false).stdout
+                           "set batch-size many", "set batch-size"], model: false).stdout
         XCTAssertTrue(out.contains("sft> set lr 1e-3\nlearning-rate = 0.001\n"), out)
         XCTAssertTrue(out.contains("sft> get lr\nlearning-rate = 0.001\n"), out)
         XCTAssertTrue(out.contains("batch-size = 4"), out)
         XCTAssertTrue(out.contains("weight-decay = 0.1"), out)
         XCTAssertTrue(out.contains("sft> set learning-rate default\nlearning-rate = 0.0001\n"), out)
         XCTAssertTrue(out.contains("error: batch-size must be an integer, got 'many'"), out)
-        XCTAssertTrue(out.contains("`set batch-size --default` restores the default"), out)
+        XCTAssertTrue(out.contains("hint: e.g. `set batch-size 8`; `set batch-size --default` restores the default"), out)
     }
 
     func testRepoShowSaysWhatAPersonNeedsAndAllTheRest() throws {

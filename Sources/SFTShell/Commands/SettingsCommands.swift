@@ -30,13 +30,7 @@ struct SetCommand: ShellCommand {
         guard !value.isEmpty else {
             throw SFTError("set \(name) needs a value", hint: "e.g. `set \(name) \(spec.defaultValue)`; `set \(name) --default` restores the default; `get \(name)` shows the allowed range")
         }
-        let v: SettingValue
-        do {
-            v = try session.set(name, value.joined(separator: " "))
-        } catch var e as SFTError {
-            e.hint = (e.hint.map { $0 + "; " } ?? "") + "`set \(name) --default` restores the default"
-            throw e
-        }
+        let v = try session.set(name, value.joined(separator: " "))
         session.out.print("\(name) = \(show(v))")
     }
 
