@@ -267,7 +267,7 @@ struct DataCheck: ShellCommand, CompletesPaths {
             guard !d.isText, let render, let rc = try? render(c) else { continue }
             let n = rc.tokens.count
             if let contextLength, n > contextLength {
-                r.add(DataProblem(.tooLong, file: file, line: line, "\(n) tokens, more than the context of \(contextLength)"))
+                r.add(DataProblem(.tooLong, file: file, line: line, "\(Plural.count(n, "token")), more than the context of \(contextLength)"))
             }
             guard let maxSeqLen else { continue }
             lint.tokens += n; lint.trained += rc.trainedCount

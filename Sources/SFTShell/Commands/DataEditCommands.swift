@@ -207,7 +207,7 @@ struct DataAdd: ShellCommand {
         try d.add(c)
         session.datasets[name] = d
         if isNew { session.datasetNames.append(name) }
-        session.out.print("\(name): added #\(d.count) (\(c.turns.count) turns)" + (isNew ? "; new dataset" : ""))
+        session.out.print("\(name): added #\(d.count) (\(Plural.count(c.turns.count, "turn")))" + (isNew ? "; new dataset" : ""))
     }
 
     /// `--role TEXT` pairs, in order, into messages.

@@ -134,7 +134,7 @@ struct DataStats: ShellCommand {
         let s = try d.stats(render: d.isText ? session.model.map { m in { m.renderDocument($0.messages[0].content) } } : session.chatRenderer,
                             contextLength: d.isText ? nil : cutAt, bins: bins)
         let o = session.out
-        o.print(Colour.bold(d.name) + ": \(Plural.count(s.samples, "sample")), \(s.turns) turns (user and assistant messages); "
+        o.print(Colour.bold(d.name) + ": \(Plural.count(s.samples, "sample")), \(Plural.count(s.turns, "turn")) (user and assistant messages); "
                 + "\(s.withSystem) with a system prompt, \(s.multiTurn) multi-turn")
         o.print("characters: system \(s.systemChars), user \(s.userChars), assistant \(s.assistantChars)")
         if let tokens = s.tokens, let trained = s.trainedTokens {

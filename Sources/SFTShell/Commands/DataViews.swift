@@ -72,7 +72,7 @@ public enum DataView {
     /// One line under a token view: `41 tokens, 12 trained (29.3%)`.
     public static func tokenSummary(_ r: RenderedChat, contextLength: Int?) -> String {
         let n = r.tokens.count, t = r.trainedCount
-        var s = "\(n) tokens, \(t) trained (\(percent(n == 0 ? 0 : Double(t) / Double(n))))"
+        var s = "\(Plural.count(n, "token")), \(t) trained (\(percent(n == 0 ? 0 : Double(t) / Double(n))))"
         if let contextLength, n > contextLength { s += "; longer than the context of \(contextLength): training cuts it" }
         return s
     }

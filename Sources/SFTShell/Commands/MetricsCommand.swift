@@ -25,7 +25,7 @@ struct MetricsCommand: ShellCommand {
         session.out.print("train loss, steps \(Format.range(1, m.steps.count))")
         session.out.print(lines: LineChart.render(good.map(\.loss), width: 60, height: 10))
         if m.evals.count >= 2 {
-            session.out.print("valid loss at \(m.evals.count) evaluations")
+            session.out.print("valid loss at \(Plural.count(m.evals.count, "evaluation"))")
             session.out.print(lines: LineChart.render(m.evals.map(\.loss), width: 60, height: 6, xLabel: "eval"))
         }
         var summary = "steps \(m.steps.count)"
