@@ -22,7 +22,7 @@ struct MetricsCommand: ShellCommand {
             return session.out.print("wrote \(file)" + (file == svg ? "" : " (an SVG plot, so the name ends in .svg)"))
         }
         let good = m.steps.filter { !$0.skipped }
-        session.out.print("train loss, steps \(Format.range(1, m.steps.count))")
+        session.out.print("train loss, " + (m.steps.count == 1 ? "step 1" : "steps \(Format.range(1, m.steps.count))"))
         session.out.print(lines: LineChart.render(good.map(\.loss), width: 60, height: 10))
         if m.evals.count >= 2 {
             session.out.print("valid loss at \(Plural.count(m.evals.count, "evaluation"))")
