@@ -73,8 +73,9 @@ struct RepoShow: ShellCommand {
         for (i, ds) in m.datasets.enumerated() {
             t.add([i == 0 ? "data" : "", ds.name + (ds.samples.map { " (\(Format.count($0, "sample")))" } ?? "")])
         }
-        for (i, role) in m.files.keys.sorted().enumerated() {
-            t.add([i == 0 ? "files" : "", "\(role)  \(Format.size(m.files[role]!.size))"])
+        let roles = m.files.keys.sorted(), roleWidth = roles.map { DisplayWidth.of($0) }.max() ?? 0
+        for (i, role) in roles.enumerated() {
+            t.add([i == 0 ? "files" : "", DisplayWidth.pad(role, to: roleWidth) + "  " + Format.size(m.files[role]!.size)])
         }
         t.add(["total size", Format.size(m.totalSize)])
         return t
