@@ -10,7 +10,7 @@ export SFT_MODEL ?= $(SFT_CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 SWIFT_RELEASE := swift build -c release
 BIN := .build/release
 
-.PHONY: run test bench build setup deps model fixtures clean fuzz
+.PHONY: run test bench build setup deps model fixtures clean fuzz install uninstall
 
 run: setup build
 	$(BIN)/sft
@@ -25,6 +25,20 @@ model:
 
 build:
 	$(SWIFT_RELEASE)
+
+# `sft` on the PATH: the release binary into $(PREFIX)/bin and the default model into $(PREFIX)/share/sft/models,
+# where the installed binary looks for it (from any folder). PREFIX defaults to ~/.local (~/.local/bin is on the
+# PATH of most shells); `make install PREFIX=/usr/local` for all users.
+PREFIX ?= $(HOME)/.local
+install: setup build
+	install -d $(PREFIX)/bin $(PREFIX)/share/sft/models
+	install -m 755 $(BIN)/sft $(PREFIX)/bin/sft
+	install -m 644 $(SFT_MODEL) $(PREFIX)/share/sft/models/
+	@echo "installed $(PREFIX)/bin/sft; run \`sft\` from any folder (is $(PREFIX)/bin on your PATH?)"
+
+uninstall:
+	rm -f $(PREFIX)/bin/sft
+	rm -rf $(PREFIX)/share/sft
 
 # Release mode: numeric tests run 100x faster than debug. Testable imports are not used, so -c release works.
 test: setup

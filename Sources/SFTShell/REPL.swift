@@ -23,6 +23,7 @@ public struct REPL {
         fputs("sft: fine-tune small language models on CPU. `help` lists commands; Ctrl-D or quit exits.\n", stdout)
         while !session.quitRequested {
             LineEditor.settingsForCompletion = session.settings
+            LineEditor.namesForCompletion = session.completionNames()
             switch editor.read(prompt: "sft> ") {
             case .interrupted:
                 continue

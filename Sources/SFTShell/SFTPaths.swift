@@ -28,35 +28,3 @@ public struct SFTPaths {
         }
     }
 }
-
-/// Writes a file atomically: a temp file in the same directory, fsync, rename over the target.
-public enum AtomicFile {
-    public static func write(_ text: String, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp.\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw SFTError("cannot write \(tmp.path): \(String(cString: strerror(errno)))",
-                           hint: "check that \(dir.path) exists and is writable")
-        }
-        let bytes = Array(text.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let msg = String(cString: strerror(errno))
-                close(fd); unlink(tmp.path)
-                throw SFTError("cannot write \(tmp.path): \(msg)", hint: "is the disk full?")
-            }
-            off += n
-        }
-        let ok = fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp.path, url.path) == 0 else {
-            let msg = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw SFTError("cannot save \(url.path): \(msg)", hint: "check permissions on \(dir.path)")
-        }
-    }
-}

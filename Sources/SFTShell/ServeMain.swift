@@ -35,7 +35,7 @@ enum ServeMain {
                 try load.run(session: session)
             } else {
                 DefaultModel.load(into: session)
-                guard session.model != nil else { throw SFTError("no model to serve", hint: "sft serve --model PATH (or run `make model`)") }
+                guard session.model != nil else { throw SFTError("no model to serve", hint: "sft serve --model PATH, or " + DefaultModel.notFoundHint) }
             }
             if let l = o.lora {
                 var load = try LoRALoad.parse([l])

@@ -34,8 +34,8 @@ final class DataCommandTests: XCTestCase {
         let out = try sft(["data load sessions/data/general.jsonl", "data show generl 1", "data show general 21",
                            "data show 0", "data stats nothing"])
         XCTAssertTrue(out.contains("error: no dataset named 'generl'\nhint: did you mean 'general'?"), out)
-        XCTAssertTrue(out.contains("error: general has samples 1...20, not 21"), out)
-        XCTAssertTrue(out.contains("error: general has samples 1...20, not 0"), out)
+        XCTAssertTrue(out.contains("error: general has samples 1 to 20, not 21"), out)
+        XCTAssertTrue(out.contains("error: general has samples 1 to 20, not 0"), out)
     }
 
     func testTypedConversationsKeepOrderAndAreValidated() throws {

@@ -32,7 +32,7 @@ final class RepoShellTests: XCTestCase {
             "lora add",
             "save s1 --description \"first adapter\"",
             "repo list",
-            "repo show s1",
+            "repo show s1 --all",
             "export peft \(p1)",
             "lora load repo:s1",
             "export peft \(p2)",

@@ -69,7 +69,7 @@ final class ScriptModeTests: XCTestCase {
         let r = try SFTBinary.run(["-c", "status"])
         XCTAssertTrue(r.stdout.contains("model "), r.stdout)
         XCTAssertFalse(r.stdout.contains("RSS"))
-        XCTAssertTrue(r.stderr.contains("MB RSS"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("MiB RSS"), r.stderr)
     }
 
     func testSetsOpenBLASEnvironmentItselfAndKeepsTheUsers() throws {

@@ -38,7 +38,7 @@ final class TrainShellTests: XCTestCase {
         }
         XCTAssertTrue(r.stdout.contains("LoRA r=8 alpha=16.0 on q,k,v,o"), r.stdout)
         XCTAssertTrue(r.stdout.contains("checkpoint 1 at step 3"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("train loss, steps 1-3"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("train loss, steps 1 to 3"), r.stdout)
     }
 
     /// The run continues across `train` calls, says which changed settings apply, restores a checkpoint,

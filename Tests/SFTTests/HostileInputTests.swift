@@ -102,14 +102,14 @@ final class HostileInputTests: XCTestCase {
         bytes += good.map { $0 == 0x68 ? 0x48 : $0 }   // "Hi", "Hello": not a duplicate
         let d = try DataLoader.load(write("long.jsonl", bytes))
         XCTAssertEqual(d.conversations.count, 2)
-        XCTAssertTrue(d.report.problems.contains { $0.line == 2 && $0.message.contains("longer than 16 MB") }, "\(d.report.problems)")
+        XCTAssertTrue(d.report.problems.contains { $0.line == 2 && $0.message.contains("longer than 16 MiB") }, "\(d.report.problems)")
     }
 
     /// A CSV whose one field is 20 MB is refused with the line it starts on.
     func testOverlongCSVFieldIsRefused() throws {
         let bytes = Array("question,answer\nq1,a1\nq2,\"".utf8) + [UInt8](repeating: 0x62, count: 20 << 20) + Array("\"\n".utf8)
         let m = message { _ = try DataLoader.load(write("big.csv", bytes)) }
-        XCTAssertTrue(m.contains(":3: a field starting here is longer than 16 MB"), m)
+        XCTAssertTrue(m.contains(":3: a field starting here is longer than 16 MiB"), m)
     }
 
     /// 200k lines of invalid UTF-8 in a CSV: loads (every row dropped) in linear time, not quadratic.

@@ -275,7 +275,7 @@ final class RepoTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
                        [".session.json.tmp-\(getpid())-6", "notes.tmp-x", "repo", "session.json"])
         XCTAssertThrowsError(try AtomicFile.write(Data(), to: dir + "/no/such/dir/f")) { e in
-            XCTAssertNotNil((e as! SFTError).file)
+            XCTAssertEqual((e as! SFTError).message, "folder \(dir)/no/such/dir does not exist")
         }
     }
 }

@@ -131,7 +131,7 @@ public enum DataLoader {
             if overlong {
                 overlong = false
                 report.records += 1
-                drop([DataProblem(.badJSON, file: path, line: line, "the line is longer than \(maxLineBytes >> 20) MB",
+                drop([DataProblem(.badJSON, file: path, line: line, "the line is longer than \(maxLineBytes >> 20) MiB",
                                   hint: "a sample that long is a broken file (a missing newline?), not a conversation")], &report)
                 return
             }
@@ -239,7 +239,7 @@ public enum DataLoader {
             let delim = URL(fileURLWithPath: path).pathExtension.lowercased() == "tsv" ? 0x09 : CSVReader.detectDelimiter(b)
             let r = CSVReader.read(b, delimiter: delim, maxField: maxLineBytes)
             if let l = r.overlongFieldLine {
-                throw SFTError("a field starting here is longer than \(maxLineBytes >> 20) MB", hint: "a cell that long is a broken file (an unclosed quote?), not a sample",
+                throw SFTError("a field starting here is longer than \(maxLineBytes >> 20) MiB", hint: "a cell that long is a broken file (an unclosed quote?), not a sample",
                                file: path, line: l)
             }
             // A row's invalid bytes may sit on a later line of a multi-line field: map each bad line to its row.
@@ -293,7 +293,7 @@ public enum DataLoader {
         report.loaded = convs.count
         if options.strict, let first = report.problems.first(where: { !$0.kind.isWarning }) {
             var e = first.error
-            e.hint = (e.hint.map { $0 + "\n" } ?? "") + "strict: \(report.errorCount) error(s) in the file; nothing loaded"
+            e.hint = (e.hint.map { $0 + "\n" } ?? "") + "strict: \(Format.count(report.errorCount, "error")) in the file; nothing loaded"
             throw e
         }
     }

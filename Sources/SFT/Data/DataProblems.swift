@@ -107,7 +107,7 @@ public struct DataReport: Equatable, Sendable {
 
     /// "loaded 18 of 20 records; dropped 2 (1 bad JSON, 1 empty content)".
     public var headline: String {
-        var s = "loaded \(loaded) of \(records) records"
+        var s = "loaded \(loaded) of \(Format.count(records, "record"))"
         if dropped > 0 {
             let why = droppedBy.keys.sorted().map { "\(droppedBy[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
             s += "; dropped \(dropped) (\(why))"

@@ -51,7 +51,7 @@ extension Dataset {
         func part(_ f: Double) -> Int { f > 0 ? max(1, Int((f * Double(count)).rounded())) : 0 }
         let nValid = part(validFraction), nTest = part(testFraction)
         guard nValid + nTest < count else {
-            throw SFTError("\(name) has \(count) samples: too few for \(nValid) validation and \(nTest) test samples", hint: "use smaller fractions or more data")
+            throw SFTError("\(name) has \(Format.count(count, "sample")): too few for \(nValid) validation and \(nTest) test samples", hint: "use smaller fractions or more data")
         }
         var rng = DataShuffleRNG(seed: seed)
         let perm = rng.permutation(count)

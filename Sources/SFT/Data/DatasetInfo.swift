@@ -132,7 +132,7 @@ public enum DatasetInfo {
             let names = all.map(\.name)
             let near = EditDistance.nearest(to: name, in: names)
             throw SFTError("\(indexName) has no dataset '\(name)'",
-                           hint: near.map { "did you mean '\($0)'?" } ?? "it has: " + names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", ..." : ""),
+                           hint: near.map { "did you mean '\($0)'?" } ?? "it has: " + names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : ""),
                            file: index)
         }
         if let why = e.unsupported { throw SFTError("dataset '\(e.name)' cannot be loaded: \(why)", hint: "`data load \(dir)` lists the datasets it has", file: index) }

@@ -76,7 +76,7 @@ extension LlamaFactoryJob {
         let batchNote = split.effective == h.batchSize ? "" : """
 
             Note: sft's batch size \(h.batchSize) does not divide over \(c.worldSize) GPUs; the job trains with
-            \(split.effective) samples per step. Scale learning-rate with it if that matters, or use fewer GPUs.
+            \(Format.count(split.effective, "sample")) per step. Scale learning-rate with it if that matters, or use fewer GPUs.
 
             """
         return """

@@ -83,13 +83,7 @@ public enum RegularFile {
     }
 }
 
-/// Byte counts for messages: "41.0 GB", "512 KB".
+/// Byte counts for messages, in the one style of `Format.size` ("41.0 GiB", "512.0 KiB").
 public enum ByteCount {
-    public static func text(_ n: Int64) -> String {
-        let d = Double(n)
-        if d >= 1e9 { return String(format: "%.1f GB", d / 1e9) }
-        if d >= 1e6 { return String(format: "%.1f MB", d / 1e6) }
-        if d >= 1e3 { return String(format: "%.0f KB", d / 1e3) }
-        return "\(n) bytes"
-    }
+    public static func text(_ n: Int64) -> String { Format.size(n) }
 }

@@ -51,7 +51,7 @@ public enum Generator {
         let net: DecodingModel = runner ?? model.transformer
         let context = model.config.maxPositions
         if prompt.count >= context {
-            throw SFTError("the prompt is \(prompt.count) tokens, the model's context is \(context)", hint: "shorten the prompt or the system message")
+            throw SFTError("the prompt is \(Format.count(prompt.count, "token")), the model's context is \(context)", hint: "shorten the prompt or the system message")
         }
         let capacity = min(context, prompt.count + options.maxTokens)
         let cache = KVCache(config: model.config, capacity: capacity)

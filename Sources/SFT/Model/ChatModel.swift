@@ -35,6 +35,11 @@ public final class ChatModel: @unchecked Sendable {
     /// `template` forces a chat template by name when the model's own is missing or unknown.
     public static func load(path: String, template forced: String? = nil) throws -> ChatModel {
         let t0 = Date()
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue,
+           FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("adapter_config.json")) {
+            throw SFTError("this is a LoRA adapter (PEFT), not a model", hint: "`lora load \(path)` attaches it to the loaded model", file: path)
+        }
         let loaded = try loadModel(path: path)
         let tokenizer: BPETokenizer
         var templateText: String?

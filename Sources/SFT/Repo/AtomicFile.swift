@@ -10,6 +10,9 @@ public enum AtomicFile {
         try write(to: path) { try $0.write(data) }
     }
 
+    /// Text variant (sessions, SVG plots).
+    public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url.path) }
+
     /// Streaming variant: `body` writes through the writer; the file appears at `path` only if `body`
     /// returns without throwing. On a throw the temporary file is removed and the old file is untouched.
     public static func write(to path: String, _ body: (AtomicFileWriter) throws -> Void) throws {
@@ -97,6 +100,31 @@ public enum AtomicFile {
         return pid
     }
 
+    /// Throws the folder error now when the folder `path` would be written into is missing or not a folder, so a
+    /// long export fails before its work instead of after it.
+    public static func checkFolder(of path: String) throws {
+        let d = (path as NSString).deletingLastPathComponent
+        let dir = d.isEmpty ? "." : d
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) { throw folderError(dir, ENOENT) }
+        if !isDir.boolValue { throw folderError(dir, ENOTDIR) }
+    }
+
+    /// Why nothing can be written into `dir`, in terms of the folder a person named (never the temporary
+    /// file's name): "folder out does not exist", "out is a file, not a folder", or the system's reason.
+    static func folderError(_ dir: String, _ code: Int32) -> SFTError {
+        switch code {
+        case ENOENT:
+            return SFTError("folder \(dir) does not exist", hint: "create it first (mkdir -p \(dir)), or write somewhere else")
+        case ENOTDIR:
+            return SFTError("\(dir) is not a folder", hint: "write into a folder, e.g. ./\((dir as NSString).lastPathComponent)-out/")
+        default:
+            var e = posixError("cannot write into folder \(dir)", dir, code)
+            e.file = nil
+            return e
+        }
+    }
+
     static func posixError(_ what: String, _ path: String, _ code: Int32 = errno) -> SFTError {
         let hint: String? = switch code {
         case ENOSPC, EDQUOT: "the disk is full; free space (`repo gc` removes unused blobs) and try again"
@@ -113,6 +141,8 @@ public enum AtomicFile {
 public final class AtomicFileWriter {
     /// Path of the temporary file: `<dir>/<prefix>.tmp-<pid>-<random>`.
     public let temporaryPath: String
+    /// The folder being written into: what errors name (a person never sees the temporary name).
+    public var directory: String { (temporaryPath as NSString).deletingLastPathComponent }
     public private(set) var bytesWritten: Int64 = 0
     public var onWrite: ((UnsafeRawBufferPointer) -> Void)?
 
@@ -130,8 +160,9 @@ public final class AtomicFileWriter {
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else {
+            let code = errno
             buffer.deallocate()
-            throw AtomicFile.posixError("cannot create temporary file", path)
+            throw AtomicFile.folderError(dir, code)
         }
         self.fd = fd
         temporaryPath = path
@@ -171,10 +202,10 @@ public final class AtomicFileWriter {
         precondition(!finished, "commit twice")
         do {
             try flush()
-            guard fsync(fd) == 0 else { throw AtomicFile.posixError("cannot sync", temporaryPath) }
+            guard fsync(fd) == 0 else { throw AtomicFile.posixError("cannot sync the new file", path) }
             let closed = close(fd)
             fd = -1
-            guard closed == 0 else { throw AtomicFile.posixError("cannot close", temporaryPath) }
+            guard closed == 0 else { throw AtomicFile.posixError("cannot close the new file", path) }
             guard rename(temporaryPath, path) == 0 else { throw AtomicFile.posixError("cannot rename into place", path) }
             finished = true
         } catch {
@@ -206,7 +237,7 @@ public final class AtomicFileWriter {
             let n = posixWrite(fd, bytes.baseAddress! + off, bytes.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw AtomicFile.posixError("cannot write", temporaryPath)
+                throw AtomicFile.posixError("cannot write", directory)
             }
             off += n
         }

@@ -60,12 +60,18 @@ public enum SVGPlot {
         }
         s += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">step %d</text>\n", w - right, h - 10, Int(maxX))
         if !train.isEmpty { s += "<path d=\"\(path(train))\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n" }
+        // A single step is a path with no length, which draws nothing: mark it.
+        if train.count == 1, let p = train.first {
+            s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#1f77b4\"/>\n", px(p.0), py(p.1))
+        }
         if !valid.isEmpty {
             s += "<path d=\"\(path(valid))\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"5,3\"/>\n"
             for p in valid { s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d62728\"/>\n", px(p.0), py(p.1)) }
         }
-        s += "<text x=\"\(Int(w - 200))\" y=\"20\" fill=\"#1f77b4\">train loss</text>"
-        s += "<text x=\"\(Int(w - 110))\" y=\"20\" fill=\"#d62728\">valid loss</text>\n</svg>\n"
+        // The legend names only the series drawn.
+        if !train.isEmpty { s += "<text x=\"\(Int(w - 200))\" y=\"20\" fill=\"#1f77b4\">train loss</text>\n" }
+        if !valid.isEmpty { s += "<text x=\"\(Int(w - 110))\" y=\"20\" fill=\"#d62728\">valid loss</text>\n" }
+        s += "</svg>\n"
         return s
     }
 

@@ -56,7 +56,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         func bad(_ what: String) -> SFTError { SFTError("model config: \(what)", hint: "check config.json / GGUF metadata") }
         let values = [vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKVHeads, headDim, maxPositions]
         for ((name, limit), v) in zip(Self.limits, values) where v <= 0 || v > limit {
-            throw bad("\(name) = \(v) is out of range (1...\(limit))")
+            throw bad("\(name) = \(v) is out of range (1 to \(limit))")
         }
         if numHeads % numKVHeads != 0 { throw bad("num_attention_heads \(numHeads) is not a multiple of num_key_value_heads \(numKVHeads)") }
         if headDim % 2 != 0 { throw bad("head_dim \(headDim) must be even for RoPE") }

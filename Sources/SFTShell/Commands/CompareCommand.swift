@@ -62,7 +62,7 @@ struct CompareCommand: ShellCommand {
         func stats(_ r: GenerationResult) -> String {
             "\(Plural.count(r.tokens.count, "token")), mean log-prob \(TrainSupport.fmt(r.meanLogProb, 2))"
         }
-        let width = Terminal.width(session)
+        let width = Terminal.width()
         let gap = 3
         let column = answers.isEmpty ? width : (width - gap * (answers.count - 1)) / answers.count
         if session.interactive, answers.count > 1, column >= 28 {
@@ -83,15 +83,5 @@ struct CompareCommand: ShellCommand {
             session.out.print("\(a.label) (\(stats(a.result))):")
             session.out.print(lines: TextWrap.wrap(a.result.text, width: max(20, width - 2), indent: "  "))
         }
-    }
-}
-
-/// The terminal's width in columns (80 when stdout is not a terminal, so scripts print the same everywhere).
-enum Terminal {
-    static func width(_ session: Session) -> Int {
-        guard isatty(STDOUT_FILENO) == 1 else { return 80 }
-        var ws = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
-        return 80
     }
 }

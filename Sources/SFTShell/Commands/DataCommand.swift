@@ -78,12 +78,12 @@ func checkName(_ name: String) throws {
 func loadWithProgress(_ path: String, name: String?, dataset: String? = nil, options: DataLoadOptions) throws -> Dataset {
     var options = options
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    let bar = ProgressBar("loading \(dataset ?? URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1e6, unit: "MB")
-    options.progress = { done, _ in bar.update(Double(done) / 1e6) }
+    let bar = ProgressBar("loading \(dataset ?? URL(fileURLWithPath: path).lastPathComponent)", total: Double(size) / 1_048_576, unit: "MiB")
+    options.progress = { done, _ in bar.update(Double(done) / 1_048_576) }
     do {
         let d = try dataset.map { try DatasetInfo.load(path, dataset: $0, as: name, options: options) }
             ?? Dataset.load(path, name: name, options: options)
-        bar.finish("\(d.count) samples")
+        bar.finish("\(Plural.count(d.count, "sample"))")
         return d
     } catch {
         bar.finish("failed")
@@ -156,7 +156,7 @@ struct DataLoad: ShellCommand, CompletesPaths {
         let options = session.loadOptions(format: fmt, strict: strict, question: question, answer: answer, system: system)
         let d = try loadWithProgress(path, name: name, dataset: dataset, options: options)
         let replaced = session.store(d)
-        session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(file)"
+        session.out.print("\(d.name): \(Plural.count(d.count, "sample")) (\(d.format.rawValue)) from \(file)"
                           + (replaced ? "; replaced the earlier '\(d.name)'" : ""))
         printReport(d.report, session, name: d.name)
     }
@@ -218,7 +218,7 @@ struct DataCheck: ShellCommand, CompletesPaths {
         var lint = Lint()
         let report = DataCheck.report(d, render: session.chatRenderer, contextLength: session.contextLength, maxSeqLen: maxSeqLen, lint: &lint)
         let n = report.counts.values.reduce(0, +)
-        session.out.print("\(d.name): checked \(d.count) samples: " + (n == 0 ? "no problems" : "\(n) problem\(n == 1 ? "" : "s")"))
+        session.out.print("\(d.name): checked \(Plural.count(d.count, "sample")): " + (n == 0 ? "no problems" : "\(n) problem\(n == 1 ? "" : "s")"))
         if n > 0 { session.out.print(lines: DataView.problemTable(report)) }
         if session.chatRenderer == nil { session.out.print("(lengths not checked: \(noModelMessage))") }
         if report.counts[.duplicate] != nil { session.out.print(Colour.dim("hint: data dedup \(d.name) removes the later copies")) }
@@ -267,7 +267,7 @@ struct DataCheck: ShellCommand, CompletesPaths {
             guard !d.isText, let render, let rc = try? render(c) else { continue }
             let n = rc.tokens.count
             if let contextLength, n > contextLength {
-                r.add(DataProblem(.tooLong, file: file, line: line, "\(n) tokens, more than the context of \(contextLength)"))
+                r.add(DataProblem(.tooLong, file: file, line: line, "\(Plural.count(n, "token")), more than the context of \(contextLength)"))
             }
             guard let maxSeqLen else { continue }
             lint.tokens += n; lint.trained += rc.trainedCount
@@ -317,6 +317,6 @@ struct DataDrop: ShellCommand {
         let d = try session.dataset(name)
         session.datasets[name] = nil
         session.datasetNames.removeAll { $0 == name }
-        session.out.print("dropped '\(name)' (\(d.count) samples)")
+        session.out.print("dropped '\(name)' (\(Plural.count(d.count, "sample")))")
     }
 }

@@ -37,8 +37,8 @@ struct DataSplit: ShellCommand, CompletesPaths {
                 let parts = try d.split(validFraction: f, testFraction: t, seed: session.dataSeed(seed))
                 (train, held) = (parts.train, parts.valid)
                 let r = [session.store(parts.train), session.store(parts.valid), session.store(parts.test)].contains(true)
-                return session.out.print("\(parts.train.name): \(parts.train.count) samples, \(parts.valid.name): \(parts.valid.count) samples, "
-                                         + "\(parts.test.name): \(parts.test.count) samples" + (r ? " (replaced the earlier split)" : ""))
+                return session.out.print("\(parts.train.name): \(Plural.count(parts.train.count, "sample")), \(parts.valid.name): \(Plural.count(parts.valid.count, "sample")), "
+                                         + "\(parts.test.name): \(Plural.count(parts.test.count, "sample"))" + (r ? " (replaced the earlier split)" : ""))
             }
             (train, held) = try d.split(validFraction: f, seed: session.dataSeed(seed))
         case (nil, let file?):
@@ -46,14 +46,14 @@ struct DataSplit: ShellCommand, CompletesPaths {
             let options = session.loadOptions(format: nil, strict: false, question: nil, answer: nil, system: nil)
             if test != nil { throw SFTError("--test goes with --valid FRACTION, not --valid-file", hint: "data split \(name) --valid 0.1 --test 0.1") }
             held = try loadWithProgress(path, name: name + ".valid", options: options)
-            session.out.print("\(held.name): \(held.count) samples (\(held.format.rawValue)) from \(file)")
+            session.out.print("\(held.name): \(Plural.count(held.count, "sample")) (\(held.format.rawValue)) from \(file)")
             printReport(held.report, session)
         default:
             throw SFTError("give --valid FRACTION or --valid-file FILE (one of them)", hint: "data split \(name) --valid 0.1")
         }
         train.name = name + ".train"; held.name = name + ".valid"
         let r1 = session.store(train), r2 = session.store(held)
-        session.out.print("\(train.name): \(train.count) samples, \(held.name): \(held.count) samples"
+        session.out.print("\(train.name): \(Plural.count(train.count, "sample")), \(held.name): \(Plural.count(held.count, "sample"))"
                           + (r1 || r2 ? " (replaced the earlier split)" : ""))
     }
 }
@@ -65,7 +65,7 @@ func applyRemoval(_ r: Dataset.Removal, to d: Dataset, as newName: String?, what
     if let newName { try checkName(newName); kept.name = newName }
     session.store(kept)
     if r.removed.isEmpty {
-        return session.out.print("\(d.name): no \(what.1); \(d.count) samples " + (newName.map { "copied into \($0) (\(d.name) unchanged)" } ?? "unchanged"))
+        return session.out.print("\(d.name): no \(what.1); \(Plural.count(d.count, "sample")) " + (newName.map { "copied into \($0) (\(d.name) unchanged)" } ?? "unchanged"))
     }
     session.out.print("\(d.name): removed \(r.removed.count) \(r.removed.count == 1 ? what.0 : what.1), \(r.kept.count) sample\(r.kept.count == 1 ? "" : "s") left"
                       + (newName.map { " in \($0) (\(d.name) unchanged)" } ?? ""))
@@ -156,7 +156,7 @@ struct DataSample: ShellCommand {
         s.name = newName ?? name + ".sample"
         try checkName(s.name)
         let replaced = session.store(s)
-        session.out.print("\(s.name): \(s.count) samples drawn from \(name)" + (count > d.count ? " (it has only \(d.count))" : "")
+        session.out.print("\(s.name): \(Plural.count(s.count, "sample")) drawn from \(name)" + (count > d.count ? " (it has only \(d.count))" : "")
                           + (replaced ? "; replaced the earlier '\(s.name)'" : ""))
     }
 }
@@ -180,7 +180,7 @@ struct DataSave: ShellCommand, CompletesPaths {
         }
         let array = URL(fileURLWithPath: file).pathExtension.lowercased() == "json"
         try d.save(to: (file as NSString).expandingTildeInPath, format: schema, jsonArray: array)
-        session.out.print("saved \(d.count) samples of \(name) to \(file) (\((d.isText ? .text : schema).rawValue) \(array ? "JSON array" : "JSONL"))")
+        session.out.print("saved \(Plural.count(d.count, "sample")) of \(name) to \(file) (\((d.isText ? .text : schema).rawValue) \(array ? "JSON array" : "JSONL"))")
     }
 }
 
@@ -207,7 +207,7 @@ struct DataAdd: ShellCommand {
         try d.add(c)
         session.datasets[name] = d
         if isNew { session.datasetNames.append(name) }
-        session.out.print("\(name): added #\(d.count) (\(c.turns.count) turns)" + (isNew ? "; new dataset" : ""))
+        session.out.print("\(name): added #\(d.count) (\(Plural.count(c.turns.count, "turn")))" + (isNew ? "; new dataset" : ""))
     }
 
     /// `--role TEXT` pairs, in order, into messages.

@@ -31,14 +31,14 @@ struct DataScore: ShellCommand {
             scores = try SampleLosses.scores(transformer: model.transformer, withInstruction: full, answerOnly: alone,
                                              batchSize: session.settings.int("batch-size"), maxSeqLen: session.settings.int("max-seq-len"),
                                              progress: { done, _ in bar.update(Double(done)) })
-            bar.finish("\(d.count) samples")
+            bar.finish("\(Plural.count(d.count, "sample"))")
         } catch { bar.finish("stopped"); throw error }
         let seconds = Date().timeIntervalSince(t0)
         d.scores = scores
         session.store(d)
         let tokens = scores.reduce(0) { $0 + $1.tokens }
         let mean = scores.reduce(0.0) { $0 + ($1.loss.isFinite ? $1.loss * Double($1.tokens) : 0) } / Double(max(1, tokens))
-        session.out.print("\(d.name): scored \(d.count) samples (\(tokens) trained tokens) with \(model.name)"
+        session.out.print("\(d.name): scored \(Plural.count(d.count, "sample")) (\(tokens) trained tokens) with \(model.name)"
                           + (model.transformer.lora?.enabled == true ? " and its adapters" : ""))
         session.out.print(String(format: "mean loss %.3f, perplexity %.2f", mean, exp(mean)))
         session.out.note(String(format: "%.1f samples/s", Double(d.count) / max(seconds, 1e-9)))
@@ -78,7 +78,7 @@ struct DataSystem: ShellCommand {
         }
         let r = try d.withSystem(drop ? nil : text)
         session.store(r.dataset)
-        session.out.print("\(name): " + (drop ? "removed the system prompt from" : "set the system prompt of") + " \(r.changed) of \(d.count) samples")
+        session.out.print("\(name): " + (drop ? "removed the system prompt from" : "set the system prompt of") + " \(r.changed) of \(Plural.count(d.count, "sample"))")
     }
 }
 
@@ -106,7 +106,7 @@ struct DataMix: ShellCommand {
         let r = try Dataset.mix(weighted, size: size, seed: session.dataSeed(seed), name: newName)
         let replaced = session.store(r.dataset)
         let what = zip(weighted, r.taken).map { "\($0.dataset.name) \($1)" }.joined(separator: ", ")
-        session.out.print("\(newName): \(r.dataset.count) samples (\(what))" + (replaced ? "; replaced the earlier '\(newName)'" : ""))
+        session.out.print("\(newName): \(Plural.count(r.dataset.count, "sample")) (\(what))" + (replaced ? "; replaced the earlier '\(newName)'" : ""))
         if !r.repeated.isEmpty { session.out.print("repeated (more drawn than it has): " + r.repeated.joined(separator: ", ")) }
     }
 }

@@ -44,7 +44,7 @@ struct DataShow: ShellCommand {
             throw SFTError("'\(numberText)' is not a sample number", hint: "data show \(d.name) 1")
         }
         guard n >= 1, n <= d.count else {
-            throw SFTError("\(d.name) has samples 1...\(d.count), not \(n)", hint: "data show \(d.name) \(max(1, min(n, d.count)))")
+            throw SFTError("\(d.name) has samples \(Format.range(1, d.count)), not \(n)", hint: "data show \(d.name) \(max(1, min(n, d.count)))")
         }
         let c = d.conversations[n - 1]
         let place = c.source.map { s in c.line.map { "\(s):\($0)" } ?? s } ?? "typed in the shell"
@@ -76,7 +76,7 @@ extension DataShow {
         let d = try session.dataset(first)
         if key == "ifd" && d.isText { throw SFTError("\(d.name) is plain text: it has no instructions, so no IFD", hint: "data show \(d.name) --sort ppl") }
         let order = try d.worst(by: key == "ifd")
-        session.out.print("\(d.name): \(min(n, order.count)) of \(d.count) samples by \(key), worst first")
+        session.out.print("\(d.name): \(min(n, order.count)) of \(Plural.count(d.count, "sample")) by \(key), worst first")
         session.out.print(lines: DataView.scoreTable(d, order: Array(order.prefix(n)), width: DataView.terminalWidth()))
     }
 }
@@ -134,7 +134,7 @@ struct DataStats: ShellCommand {
         let s = try d.stats(render: d.isText ? session.model.map { m in { m.renderDocument($0.messages[0].content) } } : session.chatRenderer,
                             contextLength: d.isText ? nil : cutAt, bins: bins)
         let o = session.out
-        o.print(Colour.bold(d.name) + ": \(s.samples) samples, \(s.turns) turns (user and assistant messages); "
+        o.print(Colour.bold(d.name) + ": \(Plural.count(s.samples, "sample")), \(Plural.count(s.turns, "turn")) (user and assistant messages); "
                 + "\(s.withSystem) with a system prompt, \(s.multiTurn) multi-turn")
         o.print("characters: system \(s.systemChars), user \(s.userChars), assistant \(s.assistantChars)")
         if let tokens = s.tokens, let trained = s.trainedTokens {

@@ -72,7 +72,7 @@ public enum DataView {
     /// One line under a token view: `41 tokens, 12 trained (29.3%)`.
     public static func tokenSummary(_ r: RenderedChat, contextLength: Int?) -> String {
         let n = r.tokens.count, t = r.trainedCount
-        var s = "\(n) tokens, \(t) trained (\(percent(n == 0 ? 0 : Double(t) / Double(n))))"
+        var s = "\(Plural.count(n, "token")), \(t) trained (\(percent(n == 0 ? 0 : Double(t) / Double(n))))"
         if let contextLength, n > contextLength { s += "; longer than the context of \(contextLength): training cuts it" }
         return s
     }
@@ -94,11 +94,16 @@ public enum DataView {
         return t.render().map { "  " + $0 }
     }
 
-    /// The problem summary: kind (warnings marked), count, and the first places as file:line.
+    /// The problem summary: kind (warnings marked), count, and the first places: line numbers when every place
+    /// is in the report's one file (the path is said once, on the `first:` line), else file:line.
     public static func problemTable(_ report: DataReport) -> [String] {
-        var t = Table([Table.Column("problem"), Table.Column("count", right: true), Table.Column("first places")])
-        for s in report.summary {
-            t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), s.places.joined(separator: ", ")])
+        let summary = report.summary
+        let prefix = report.file + ":"
+        let oneFile = summary.allSatisfy { $0.places.allSatisfy { $0.hasPrefix(prefix) } }
+        var t = Table([Table.Column("problem"), Table.Column("count", right: true), Table.Column(oneFile ? "first lines" : "first places")])
+        for s in summary {
+            let places = oneFile ? s.places.map { String($0.dropFirst(prefix.count)) } : s.places
+            t.add([s.kind.rawValue + (s.isWarning ? " (warning)" : ""), String(s.count), places.joined(separator: ", ")])
         }
         return t.render()
     }
@@ -157,10 +162,5 @@ public enum DataView {
     public static func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
 
     /// Columns to wrap to: the terminal's width when stdout is a TTY, else 80 (transcripts stay stable).
-    public static func terminalWidth() -> Int {
-        guard isatty(STDOUT_FILENO) == 1 else { return 80 }
-        var w = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0, w.ws_col >= 20 { return Int(w.ws_col) }
-        return 80
-    }
+    public static func terminalWidth() -> Int { Terminal.width() }
 }

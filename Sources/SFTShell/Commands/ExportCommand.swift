@@ -27,7 +27,7 @@ struct ExportPEFT: ShellCommand, CompletesPaths {
         let lora = try session.requireAdapter()
         let d = (dir as NSString).expandingTildeInPath
         try LoRAIO.write(lora, directory: d, baseModelName: m.name)
-        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(lora.params.count) parameters)")
+        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(Format.big(lora.params.count)) parameters)")
     }
 }
 
@@ -84,6 +84,7 @@ func exportGGUF(_ m: ChatModel, to path: String, type: ExportGGUFType) throws ->
         throw SFTError("export gguf needs a model loaded from GGUF (its tokenizer keys are copied)",
                        hint: "export merged DIR writes an HF directory; convert it with llama.cpp's convert_hf_to_gguf.py")
     }
+    try AtomicFile.checkFolder(of: path)
     let g = try GGUFFile(path: m.path)
     var meta = g.tokenizerMetadata
     meta.insert(("general.name", .string(m.name)), at: 0)
@@ -169,6 +170,6 @@ struct ExportJob: ShellCommand, CompletesPaths {
                                   cluster: LlamaFactoryJob.Cluster(nodes: nodes, gpusPerNode: gpus))
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: d).filter { !$0.hasPrefix(".") }.sorted()) ?? []
         session.out.print("wrote \(d)/: \(files.joined(separator: ", "))")
-        session.out.print("train: \(train.count) samples\(valid.map { ", valid: \($0.count) samples" } ?? ""); the adapter it writes loads back with `lora load DIR`")
+        session.out.print("train: \(Plural.count(train.count, "sample"))\(valid.map { ", valid: \($0.count) samples" } ?? ""); the adapter it writes loads back with `lora load DIR`")
     }
 }

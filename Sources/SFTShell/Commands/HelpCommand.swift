@@ -44,7 +44,7 @@ struct HelpCommand: ShellCommand {
             }
         }
         session.out.print("Commands:")
-        session.out.print(lines: table.render().map { "  " + $0 })
+        session.out.print(lines: table.render(width: Terminal.columns.map { $0 - 2 }).map { "  " + $0 })
         session.out.print("Type `help CMD` for a command's options. Ctrl-C stops a running command; Ctrl-D or quit exits.")
     }
 }

@@ -80,9 +80,9 @@ struct LoRAInfo: ShellCommand {
         t.add(["rank", "\(c.rank)"])
         t.add(["alpha", "\(TrainSupport.fmt(Double(c.alpha), 1)) (scale \(TrainSupport.fmt(Double(c.scale), 2)))"])
         t.add(["dropout", TrainSupport.fmt(Double(c.dropout), 2)])
-        t.add(["trainable", "\(n) parameters, \(LoRACommand.percent(lora, model)) of \(TrainSupport.count(model.parameterCount))"])
+        t.add(["trainable", "\(Format.big(n)) parameters, \(LoRACommand.percent(lora, model)) of \(Format.big(model.parameterCount))"])
         t.add(["memory", "\(TrainSupport.bytes(n * 4)) weights, \(TrainSupport.bytes(n * 4 * 3)) more with gradients and AdamW moments"])
-        if let tr = session.trainer, tr.mode == .lora { t.add(["trained", "\(tr.position.step) steps"]) }
+        if let tr = session.trainer, tr.mode == .lora { t.add(["trained", "\(Plural.count(tr.position.step, "step"))"]) }
         session.out.print(lines: t.render())
     }
 }

@@ -35,6 +35,6 @@ struct LoRALoad: ShellCommand, CompletesPaths {
         session.repoState.adapterOrigin = source.hasPrefix("repo:") ? origin : nil
         let c = lora.config
         session.out.print("loaded adapter \(source.hasPrefix("repo:") ? "'\(origin)'" : (origin as NSString).lastPathComponent): rank \(c.rank), alpha \(ModelInfo.number(Double(c.alpha))), "
-                          + "targets \(c.targets.map(\.rawValue).joined(separator: ",")), \(lora.params.count) parameters")
+                          + "targets \(c.targets.map(\.rawValue).joined(separator: ",")), \(Format.big(lora.params.count)) parameters")
     }
 }

@@ -16,15 +16,16 @@ struct MetricsCommand: ShellCommand {
         }
         let m = t.metrics
         if let svg {
-            let title = "\(t.mode == .lora ? "LoRA" : "full") on \(t.dataName ?? "data"): \(m.steps.count) steps"
-            try AtomicFile.write(SVGPlot.lossPlot(m, title: title), to: URL(fileURLWithPath: svg))
-            return session.out.print("wrote \(svg)")
+            let file = try MetricsCommand.svgFile(svg)
+            let title = "\(t.mode == .lora ? "LoRA" : "full") on \(t.dataName ?? "data"): \(Format.count(m.steps.count, "step"))"
+            try AtomicFile.write(SVGPlot.lossPlot(m, title: title), to: URL(fileURLWithPath: file))
+            return session.out.print("wrote \(file)" + (file == svg ? "" : " (an SVG plot, so the name ends in .svg)"))
         }
         let good = m.steps.filter { !$0.skipped }
-        session.out.print("train loss, steps 1-\(m.steps.count)")
+        session.out.print("train loss, " + (m.steps.count == 1 ? "step 1" : "steps \(Format.range(1, m.steps.count))"))
         session.out.print(lines: LineChart.render(good.map(\.loss), width: 60, height: 10))
         if m.evals.count >= 2 {
-            session.out.print("valid loss at \(m.evals.count) evaluations")
+            session.out.print("valid loss at \(Plural.count(m.evals.count, "evaluation"))")
             session.out.print(lines: LineChart.render(m.evals.map(\.loss), width: 60, height: 6, xLabel: "eval"))
         }
         var summary = "steps \(m.steps.count)"
@@ -33,5 +34,15 @@ struct MetricsCommand: ShellCommand {
         if skipped > 0 { summary += "  skipped \(skipped)" }
         if let e = m.evals.last { summary += "  valid \(TrainSupport.fmt(e.loss)) (ppl \(TrainSupport.fmt(e.perplexity, 2))) at step \(e.step)" }
         session.out.print(summary)
+    }
+
+    /// The file `--svg` writes: the name as given when it ends in .svg, with .svg added when it has no
+    /// extension; another extension is refused (the file would be SVG under a PNG or PDF name).
+    static func svgFile(_ name: String) throws -> String {
+        let ext = (name as NSString).pathExtension
+        if ext.lowercased() == "svg" { return name }
+        if ext.isEmpty { return name.hasSuffix("/") ? name + "loss.svg" : name + ".svg" }
+        throw SFTError("metrics --svg writes an SVG plot, not .\(ext)",
+                       hint: "name the file \((name as NSString).deletingPathExtension).svg (a browser shows it; rsvg-convert makes a PNG)")
     }
 }

@@ -33,7 +33,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         let target: String
         if path == "default" {
             guard let p = DefaultModel.path() else {
-                throw SFTError("the default model is not in the cache", hint: "run `make model` to fetch it")
+                throw SFTError("the default model (\(DefaultModel.fileName)) was not found", hint: DefaultModel.notFoundHint)
             }
             target = p
         } else {
@@ -66,7 +66,7 @@ struct ModelInfo: ShellCommand {
         t.add(["embeddings", c.tiedEmbeddings ? "tied (lm_head = token embedding)" : "untied"])
         t.add(["chat template", "\(m.template.name) (from \(m.templateSource))"])
         t.add(["stop tokens", m.stopTokens.map { m.tokenizer.piece($0) }.joined(separator: " ")])
-        t.add(["memory", String(format: "%.1f MB fp32 weights", Double(m.params.count * 4) / 1_048_576)])
+        t.add(["memory", Format.size(m.params.count * 4) + " fp32 weights"])
         session.out.print(lines: t.render())
     }
 
@@ -81,7 +81,7 @@ struct ModelInfo: ShellCommand {
         return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
     }
 
-    static func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
+    static func millions(_ n: Int) -> String { Format.big(n) }
     static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }
 

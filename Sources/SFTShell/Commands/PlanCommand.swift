@@ -23,7 +23,7 @@ struct PlanCommand: ShellCommand {
             if args.full != (t.mode == .full) || (args.data.map { $0 != t.dataName } ?? false) {
                 throw SFTError("the active run is \(t.mode == .full ? "full fine-tuning" : "LoRA") on '\(t.dataName ?? "?")'", hint: "`plan --restart ...` plans a new run")
             }
-            guard let steps = try args.stepsNow(t) else { return out.print("the planned \(t.totalSteps) steps are done; `plan N` plans more") }
+            guard let steps = try args.stepsNow(t) else { return out.print("the plan (\(Plural.count(t.totalSteps, "step"))) is done; `plan N` plans more") }
             let recent = t.metrics.steps.suffix(10).filter { !$0.skipped && $0.tokensPerSecond > 0 }
             var speed = recent.isEmpty ? nil : recent.map(\.tokensPerSecond).reduce(0, +) / Double(recent.count)
             var source = "the run's last steps"

@@ -19,7 +19,7 @@ struct PresetCommand: ShellCommand {
         if name.lowercased() == "auto" {
             let d = try TrainSupport.trainingSet(session, data)
             h.epochs = Presets.autoEpochs(samples: d.count)
-            session.out.print("'\(d.name)' has \(d.count) conversations")
+            session.out.print("'\(d.name)' has \(Plural.count(d.count, "conversation"))")
         } else {
             let mode: TrainingMode = full || session.trainer?.mode == .full ? .full : .lora
             try Presets.named(name, mode: mode).apply(&h)

@@ -33,7 +33,7 @@ struct QuantizeCommand: ShellCommand {
         let top = { (v: [Float]) in v.indices.max { v[$0] < v[$1] }! }
         let fp32MB = Double(m.params.count * 4) / 1_048_576, int8MB = Double(q.bytes) / 1_048_576
         session.repoState.int8 = q
-        session.out.print(String(format: "int8 copy: %.1f MB (fp32 %.1f MB, %.2fx smaller)", int8MB, fp32MB, fp32MB / int8MB))
+        session.out.print("int8 copy: \(Format.size(q.bytes)) (fp32 \(Format.size(m.params.count * 4)), " + String(format: "%.2fx smaller)", fp32MB / int8MB))
         session.out.print(String(format: "logits on a %d-token prompt: max |diff| %.4f, mean |diff| %.4f, top token %@",
                                  prompt.count, maxAbs, meanAbs, top(a) == top(b) ? "same" : "differs"))
         session.out.note(String(format: "quantized in %.2f s; decode: int8 %.1f tok/s, fp32 model %.1f tok/s",

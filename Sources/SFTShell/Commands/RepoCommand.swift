@@ -41,21 +41,48 @@ struct RepoList: ShellCommand {
         session.out.print(lines: t.render())
     }
 
-    static func size(_ bytes: Int64) -> String {
-        if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1 << 20 { return String(format: "%.1f KB", Double(bytes) / 1024) }
-        return String(format: "%.1f MB", Double(bytes) / 1_048_576)
-    }
+    static func size(_ bytes: Int64) -> String { Format.size(bytes) }
 }
 
 struct RepoShow: ShellCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything an entry's manifest records.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an entry: what it is, its base model, training, data and files; --all for everything recorded.")
 
     @Argument(help: "Entry name.") var name: String
     @Flag(help: "Also show when it was saved.") var times = false
+    @Flag(help: "Everything the manifest records: hashes, every setting, the adapter's shape.") var all = false
 
     mutating func run(session: Session) throws {
         let m = try session.repository().entry(name)
+        session.out.print(lines: (all ? Self.everything(m, times: true) : Self.summary(m, times: times)).render())
+        if !all { session.out.print(Colour.dim("(`repo show \(m.name) --all` adds hashes, settings and the rest)")) }
+    }
+
+    /// What a person needs: name, kind, description, base model, training position and losses, the data it
+    /// was trained on, and the files with their sizes.
+    static func summary(_ m: RepoManifest, times: Bool) -> Table {
+        var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
+        t.add(["name", m.name])
+        t.add(["kind", m.kind.rawValue])
+        if !m.description.isEmpty { t.add(["description", m.description]) }
+        if times { t.add(["saved", m.created]) }
+        if let p = m.parent { t.add(["parent", p]) }
+        if let b = m.baseModel { t.add(["base model", b.name]) }
+        if let s = m.step { t.add(["trained", Format.count(s, "step")]) }
+        if let l = m.metrics["train_loss"] { t.add(["train loss", TrainSupport.fmt(l)]) }
+        if let l = m.metrics["valid_loss"] { t.add(["valid loss", TrainSupport.fmt(l)]) }
+        for (i, ds) in m.datasets.enumerated() {
+            t.add([i == 0 ? "data" : "", ds.name + (ds.samples.map { " (\(Format.count($0, "sample")))" } ?? "")])
+        }
+        let roles = m.files.keys.sorted(), roleWidth = roles.map { DisplayWidth.of($0) }.max() ?? 0
+        for (i, role) in roles.enumerated() {
+            t.add([i == 0 ? "files" : "", DisplayWidth.pad(role, to: roleWidth) + "  " + Format.size(m.files[role]!.size)])
+        }
+        t.add(["total size", Format.size(m.totalSize)])
+        return t
+    }
+
+    /// Every field of the manifest.
+    static func everything(_ m: RepoManifest, times: Bool) -> Table {
         func short(_ h: String?) -> String { h.flatMap { Digest($0)?.short } ?? h ?? "-" }
         var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
         t.add(["name", m.name])
@@ -78,7 +105,7 @@ struct RepoShow: ShellCommand {
         for k in m.hyperparameters.keys.sorted() { t.add(["setting \(k)", m.hyperparameters[k]!.description]) }
         for k in m.extra.keys.sorted() where k != "basePath" { t.add([k, m.extra[k]!.description]) }
         if case .string(let p)? = m.extra["basePath"] { t.add(["base path", (p as NSString).lastPathComponent]) }
-        session.out.print(lines: t.render())
+        return t
     }
 }
 
@@ -111,7 +138,7 @@ struct RepoVerify: ShellCommand {
 
     mutating func run(session: Session) throws {
         let m = try session.repository().verifyEntry(name)
-        session.out.print("'\(m.name)' is intact: \(m.files.count) files, \(RepoList.size(m.totalSize))")
+        session.out.print("'\(m.name)' is intact: \(Plural.count(m.files.count, "file")), \(RepoList.size(m.totalSize))")
     }
 }
 

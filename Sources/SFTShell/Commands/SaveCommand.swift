@@ -98,7 +98,7 @@ struct SaveCommand: ShellCommand {
             manifest.parent = session.repoState.adapterOrigin
             saved = try RepoEntries.saveAdapter(lora, repo: repo, name: valid, manifest: manifest, source: source)
         }
-        session.out.print("saved \(saved.kind) '\(saved.name)': \(saved.files.count) files, \(RepoList.size(saved.totalSize))"
+        session.out.print("saved \(saved.kind) '\(saved.name)': \(Plural.count(saved.files.count, "file")), \(RepoList.size(saved.totalSize))"
                           + (saved.parent.map { ", parent \($0)" } ?? ""))
         session.out.note(String(format: "saved in %.2f s to %@", Date().timeIntervalSince(t0), repo.root))
     }

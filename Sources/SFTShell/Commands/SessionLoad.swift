@@ -35,7 +35,7 @@ enum SessionStateIO {
         for (i, n) in session.datasetNames.enumerated() {
             if let d = session.datasets[n] { try DatasetWriter.save(d.conversations, to: tmp + "/datasets/\(i).jsonl") }
         }
-        var what = "\(session.datasetNames.count) dataset(s)"
+        var what = Plural.count(session.datasetNames.count, "dataset")
         if let m = session.model {
             file.modelPath = m.path
             file.modelOrigin = session.repoState.modelOrigin
@@ -75,7 +75,7 @@ enum SessionStateIO {
             let d = try Dataset.load(dir + "/datasets/\(i).jsonl", name: n)
             _ = session.store(d)
         }
-        var what = "\(file.datasetNames.count) dataset(s)"
+        var what = Plural.count(file.datasetNames.count, "dataset")
         if let path = file.modelPath {
             let m = try file.modelOrigin.map { try session.loadModelFromRepo($0, template: nil) } ?? ChatModel.load(path: path)
             session.setModel(m)

@@ -17,18 +17,30 @@ struct SetCommand: ShellCommand {
     var restoreDefault = false
 
     mutating func run(session: Session) throws {
-        guard let name else { return GetCommand.list(session, only: nil) }
-        guard session.settings.spec(name) != nil else { throw session.settings.unknown(name) }
+        guard let typed = self.name else { return GetCommand.list(session, only: nil) }
+        guard let spec = session.settings.spec(typed) else { throw session.settings.unknown(typed) }
+        let name = spec.name     // `lr` -> learning-rate
+        // `set NAME default` means --default, unless `default` is a value the setting can hold (a text).
+        if value == ["default"], !SetCommand.holdsWord(spec) { restoreDefault = true; value = [] }
         if restoreDefault {
             let v = try session.settings.reset(name)
             if name == "seed" { try session.set(name, v.description) }
             return session.out.print("\(name) = \(show(v))")
         }
         guard !value.isEmpty else {
-            throw SFTError("set \(name) needs a value", hint: "e.g. `set \(name) \(session.settings.spec(name)!.defaultValue)`; `get \(name)` shows the allowed range")
+            throw SFTError("set \(name) needs a value", hint: "e.g. `set \(name) \(spec.defaultValue)`; `set \(name) --default` restores the default; `get \(name)` shows the allowed range")
         }
         let v = try session.set(name, value.joined(separator: " "))
         session.out.print("\(name) = \(show(v))")
+    }
+
+    /// True when the word `default` could be a value of this setting (free text, or a choice named so).
+    static func holdsWord(_ spec: SettingSpec) -> Bool {
+        switch spec.kind {
+        case .string: return true
+        case .choice(let c): return c.contains("default")
+        default: return false
+        }
     }
 }
 
@@ -40,10 +52,11 @@ struct GetCommand: ShellCommand {
     var name: String?
 
     mutating func run(session: Session) throws {
-        guard let name else { return GetCommand.list(session, only: nil) }
-        guard let spec = session.settings.spec(name), let v = session.settings.value(name) else {
-            throw session.settings.unknown(name)
+        guard let typed = self.name else { return GetCommand.list(session, only: nil) }
+        guard let spec = session.settings.spec(typed), let v = session.settings.value(typed) else {
+            throw session.settings.unknown(typed)
         }
+        let name = spec.name
         session.out.print("\(name) = \(show(v))")
         session.out.print("  \(spec.summary); allowed: \(spec.allowed); default: \(show(spec.defaultValue))")
     }

@@ -68,7 +68,7 @@ public enum StatusReport {
 
     /// `memory 45.2 MB RSS, up 3.1 s, OpenBLAS SkylakeX x2 (thread timeout 16)` for stderr.
     public static func machineLine(_ session: Session) -> String {
-        let rss = residentBytes().map { String(format: "%.1f MB RSS", Double($0) / 1_048_576) } ?? "RSS unknown"
+        let rss = residentBytes().map { Format.size($0) + " RSS" } ?? "RSS unknown"
         let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"
         return "memory \(rss), up \(ProgressBar.seconds(Date().timeIntervalSince(session.startTime))), "
             + "OpenBLAS \(blasCoreName()) x\(blasThreads()) (thread timeout \(timeout))"

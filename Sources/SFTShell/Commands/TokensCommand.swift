@@ -38,7 +38,7 @@ struct TokensCommand: ShellCommand, CompletesPaths {
             text = words.joined(separator: " ")
         }
         let s = tokenStats(text: text, tokenizer: m.tokenizer)
-        var line = "\(s.count) tokens, \(s.characters) characters, " + String(format: "%.2f chars/token", s.charactersPerToken)
+        var line = "\(Plural.count(s.count, "token")), \(Plural.count(s.characters, "character")), " + String(format: "%.2f chars/token", s.charactersPerToken)
         if let h = s.tokensPerHanCharacter { line += String(format: ", %.2f tokens per Chinese character (%d)", h, s.hanCharacters) }
         if let w = s.tokensPerEnglishWord { line += String(format: ", %.2f tokens per English word (%d)", w, s.englishWords) }
         session.out.print(line)

@@ -38,7 +38,7 @@ struct TrainCommand: ShellCommand {
         }
         let run = try session.run.map { try TrainStart.continuing($0, session, args) } ?? TrainStart.start(session, model, args)
         guard let steps = try args.stepsNow(run.trainer) else {
-            return session.out.print("the planned \(run.trainer.totalSteps) steps are done; `train N` runs more at the final learning rate, or raise epochs")
+            return session.out.print("the plan (\(Plural.count(run.trainer.totalSteps, "step"))) is done; `train N` runs more at the final learning rate, or raise epochs")
         }
         try Self.train(session, model, run, steps: steps, seconds: args.limit)
     }

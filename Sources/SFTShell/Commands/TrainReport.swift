@@ -20,6 +20,7 @@ final class TrainReport {
         self.run = run
         self.steps = steps
         bar = ProgressBar("train", total: Double(steps ?? max(1, run.trainer.totalSteps - run.trainer.position.step)), unit: "steps", isTTY: false)
+        bar.showsCount = false      // the status line says `step N/total` like the step lines
     }
 
     private var every: Int { guard let steps else { return 10 }; return steps <= 20 ? 1 : max(1, (steps + 9) / 10) }

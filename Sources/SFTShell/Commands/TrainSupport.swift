@@ -26,7 +26,7 @@ enum TrainSupport {
         if let d = session.datasets.values.first(where: { $0.source == path }) { return d }
         let d = try Dataset.load(path)
         session.store(d)
-        session.out.print("\(d.name): \(d.count) samples (\(d.format.rawValue)) from \(name)")
+        session.out.print("\(d.name): \(Plural.count(d.count, "sample")) (\(d.format.rawValue)) from \(name)")
         return d
     }
 
@@ -77,21 +77,13 @@ enum TrainSupport {
         s.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
-    static func preview(_ s: String, _ n: Int = 60) -> String { s.count <= n ? s : String(s.prefix(n - 3)) + "..." }
+    static func preview(_ s: String, _ n: Int = 60) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
 
     static func fmt(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "\(x)" }
     static func sci(_ x: Double) -> String { String(format: "%.1e", x) }
 
-    /// `1.2 M`, `34.5 k`.
-    static func count(_ n: Int) -> String {
-        if n >= 1_000_000 { return String(format: "%.2f M", Double(n) / 1e6) }
-        if n >= 10_000 { return String(format: "%.1f k", Double(n) / 1e3) }
-        return String(n)
-    }
+    /// `1.2 M`, `34.5 k` (Format.big).
+    static func count(_ n: Int) -> String { Format.big(n) }
 
-    static func bytes(_ n: Int) -> String {
-        if n >= 1 << 30 { return String(format: "%.2f GiB", Double(n) / Double(1 << 30)) }
-        if n >= 1 << 20 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }
-        return String(format: "%.1f KiB", Double(n) / 1024)
-    }
+    static func bytes(_ n: Int) -> String { Format.size(n) }
 }

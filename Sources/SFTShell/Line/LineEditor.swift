@@ -1,5 +1,5 @@
 // The interactive line reader over system libedit's readline-compatible API: prompt, editing keys, persistent
-// history file, Tab completion through Completer (falling back to libedit's file-name completion), and
+// history file, Tab completion through Completer (names, and paths where a folder ends in `/`), and
 // Ctrl-C at the prompt (the SIGINT handler sets Cancellation; readline returns, we drop the line).
 // libedit keeps global state, so this is one shared instance.
 import CLibEdit
@@ -12,8 +12,8 @@ public final class LineEditor {
     private let historyFile: URL
     /// The settings the completer reads (setting names and choices).
     nonisolated(unsafe) static var settingsForCompletion = Settings()
-    nonisolated(unsafe) static var matches: [String] = []
-    nonisolated(unsafe) static var matchIndex = 0
+    /// Dataset, repository entry and notebook names the completer offers (refreshed before each line).
+    nonisolated(unsafe) static var namesForCompletion = CompletionNames()
 
     public init(historyFile: URL) {
         self.historyFile = historyFile
@@ -101,26 +101,19 @@ public final class LineEditor {
         -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, end in
         let buffer = rl_line_buffer.map { String(cString: $0) } ?? ""
         let prefix = String(decoding: buffer.utf8.prefix(Int(end)), as: UTF8.self)
-        guard let candidates = Completer.candidates(forLine: prefix, settings: LineEditor.settingsForCompletion) else {
-            rl_attempted_completion_over = 0      // file-name completion
-            return nil
-        }
-        rl_attempted_completion_over = 1
-        LineEditor.matches = candidates
-        LineEditor.matchIndex = 0
-        guard let text else { return nil }
-        return rl_completion_matches(text, LineEditor.generate)
-    }
-
-    private static let generate: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = {
-        text, state in
         let word = text.map { String(cString: $0) } ?? ""
-        if state == 0 { LineEditor.matchIndex = 0 }
-        while LineEditor.matchIndex < LineEditor.matches.count {
-            let m = LineEditor.matches[LineEditor.matchIndex]
-            LineEditor.matchIndex += 1
-            if m.hasPrefix(word) { return strdup(m) }
-        }
-        return nil
+        rl_attempted_completion_over = 1      // never libedit's own file completion: it adds a space after a folder
+        let candidates = Completer.candidates(forLine: prefix, settings: LineEditor.settingsForCompletion,
+                                              names: LineEditor.namesForCompletion) ?? Completer.paths(word)
+        guard let c = Completer.completion(of: word, among: candidates) else { return nil }
+        rl_completion_append_character = c.appendSpace ? 32 : 0
+        // libedit's match array (malloc'd; libedit frees it): [0] replaces the word; with several matches
+        // [1...] are what it lists; NULL-terminated, with a spare NULL because libedit reads [2] for one match.
+        let items = [c.insert] + c.listed
+        let slots = items.count + 2
+        guard let raw = calloc(slots, MemoryLayout<UnsafeMutablePointer<CChar>?>.stride) else { return nil }
+        let array = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: slots)
+        for (i, item) in items.enumerated() { array[i] = strdup(item) }
+        return array
     }
 }

@@ -1,6 +1,7 @@
-// Counts in words: "1 step", "3 steps", "1 sample". One place, so messages never say "1 steps".
+// Counts in words: "1 step", "3 steps", "1 sample". The shell's name for the core's Format.count, so messages
+// never say "1 steps".
+import SFT
+
 enum Plural {
-    static func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String {
-        "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
-    }
+    static func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String { Format.count(n, noun, plural) }
 }

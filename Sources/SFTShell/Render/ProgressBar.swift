@@ -14,6 +14,9 @@ public final class ProgressBar {
     private var drawn = false
     private var done = 0.0
     private let width: Int
+    /// False leaves `4/10 unit` out of the line, for callers that print their own count (`train` shows
+    /// `step 6/30`, the run's steps, so the bar and the step lines never count two ways).
+    public var showsCount = true
 
     /// `total` in any unit (steps, bytes, seconds); `unit` names it in the bar ("steps", "s", "MB").
     public init(_ label: String, total: Double, unit: String = "", width: Int = 30,
@@ -46,8 +49,11 @@ public final class ProgressBar {
         let frac = done / total
         let filled = Int((frac * Double(width)).rounded(.down))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var s = "\(label) [\(bar)] \(Int((frac * 100).rounded(.down)))% \(ProgressBar.number(done))/\(ProgressBar.number(total))"
-        if !unit.isEmpty { s += " \(unit)" }
+        var s = "\(label) [\(bar)] \(Int((frac * 100).rounded(.down)))%"
+        if showsCount {
+            s += " \(ProgressBar.number(done))/\(ProgressBar.number(total))"
+            if !unit.isEmpty { s += " \(unit)" }
+        }
         s += "  \(ProgressBar.seconds(elapsed))"
         if frac > 0 && frac < 1 { s += ", ETA \(ProgressBar.seconds(elapsed * (1 - frac) / frac))" }
         return s

@@ -14,9 +14,22 @@ public struct Settings {
 
     public var names: [String] { specs.map(\.name) }
 
-    public func spec(_ name: String) -> SettingSpec? { specs.first { $0.name == name } }
+    /// Short names people type: `set lr 1e-3`, `get bs`.
+    public static let aliases: [String: String] = [
+        "lr": "learning-rate", "bs": "batch-size", "wd": "weight-decay", "epoch": "epochs",
+    ]
 
-    public func value(_ name: String) -> SettingValue? { values[name] }
+    /// The setting's full name for a name or an alias (unknown names come back unchanged).
+    public func canonical(_ name: String) -> String {
+        if let full = Settings.aliases[name], spec(full: full) != nil { return full }
+        return name
+    }
+
+    public func spec(_ name: String) -> SettingSpec? { spec(full: canonical(name)) }
+
+    private func spec(full name: String) -> SettingSpec? { specs.first { $0.name == name } }
+
+    public func value(_ name: String) -> SettingValue? { values[canonical(name)] }
 
     // MARK: typed getters for core code
 
@@ -50,7 +63,7 @@ public struct Settings {
     public mutating func set(_ name: String, _ text: String) throws -> SettingValue {
         guard let spec = spec(name) else { throw unknown(name) }
         let v = try spec.parse(text)
-        values[name] = v
+        values[spec.name] = v
         return v
     }
 
@@ -58,7 +71,7 @@ public struct Settings {
     @discardableResult
     public mutating func reset(_ name: String) throws -> SettingValue {
         guard let spec = spec(name) else { throw unknown(name) }
-        values[name] = spec.defaultValue
+        values[spec.name] = spec.defaultValue
         return spec.defaultValue
     }
 
