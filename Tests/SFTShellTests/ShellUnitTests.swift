@@ -107,7 +107,7 @@ final class ShellUnitTests: XCTestCase {
     }
 
     func testCommandLineOptions() throws {
-        XCTAssertEqual(try SFTMain.parse(["-c", "status", "--keep-going"]).commands, "status")
+        XCTAssertEqual(try SFTMain.parse(["-c", "status", "--keep-going"]).commands, ["status"])
         XCTAssertEqual(try SFTMain.parse(["x.sft"]).file, "x.sft")
         XCTAssertThrowsError(try SFTMain.parse(["--nope"]))
         XCTAssertThrowsError(try SFTMain.parse(["a.sft", "-c", "x"]))
