@@ -210,6 +210,13 @@ final class NewcomerShellTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("warning: learning-rate 1.0e-06 is far below what the presets use for LoRA (1e-04 to 3e-04)"), r.stdout)
     }
 
+    func testChangingTheRunsDatasetSaysTheRunKeepsItsCopy() throws {
+        try requireModel()
+        let r = try script(quick + ["train 1", "data system identity \"Be brief.\"", "train 1"])
+        XCTAssertTrue(r.stdout.contains("note: the training run keeps the copy of 'identity' it took when it started; `train --restart` uses the changed data"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("continuing on 'identity' at step 2"), r.stdout)
+    }
+
     func testDefaultTrainingSetIsTheRunsThenASplit() throws {
         try requireModel()
         let r = try script(quick + ["train 1", "data split identity --valid 0.2", "preset auto", "train 1"])

@@ -15,10 +15,10 @@ struct HistoryCommand: ShellCommand {
 
     mutating func run(session: Session) throws {
         if let count, let last, count != last { throw SFTError("give N or --last N, not both", hint: "history 10") }
-        let last = last ?? count
-        if let last, last < 1 { throw SFTError("history shows the last N commands for N >= 1, got \(last)", hint: "history 10") }
+        let n = self.last ?? count
+        if let n, n < 1 { throw SFTError("history shows the last N commands for N >= 1, got \(n)", hint: "history 10") }
         let all = Array(session.record.enumerated())
-        let shown = last.map { Array(all.suffix($0)) } ?? all
+        let shown = n.map { Array(all.suffix($0)) } ?? all
         if shown.isEmpty { return session.out.print("no commands yet") }
         // `undo` can take back the train commands marked (undo).
         let undoable = Set(session.run?.undoPoints.map(\.tag) ?? [])

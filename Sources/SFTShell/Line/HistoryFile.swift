@@ -26,7 +26,8 @@ enum HistoryFile {
             let oldLines = old.split(separator: "\n", omittingEmptySubsequences: true)
             if old.hasPrefix(libeditHeader + "\n") || oldLines.count + lines.count > 2 * limit {
                 let kept = (read(url) + lines).suffix(limit)       // rewritten whole: libedit's format, or cut back
-                return try SFT.AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
+                try SFT.AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
+                return
             }
             let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw SFTError("cannot write the history file", hint: "check permissions on $SFT_HOME", file: url.path) }

@@ -1,6 +1,7 @@
 // The interactive line reader over system libedit's readline-compatible API: prompt, editing keys, a persistent
-// history file (HistoryFile.swift; chat messages get a history of their own in memory), Tab completion through Completer (falling back to libedit's file-name completion), and
-// Ctrl-C at the prompt (the SIGINT handler sets Cancellation; readline returns, we drop the line).
+// history file (HistoryFile.swift; chat messages get an up-arrow history of their own, in memory), Tab completion
+// through Completer (falling back to libedit's file-name completion), and Ctrl-C at the prompt (the SIGINT
+// handler sets Cancellation; readline returns, we drop the line).
 // libedit keeps global state, so this is one shared instance.
 import CLibEdit
 import Foundation
