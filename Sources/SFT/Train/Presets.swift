@@ -44,17 +44,17 @@ public enum Presets {
         return rates.min()!...rates.max()!
     }
 
-    /// A warning when `lr` is more than 5x outside the presets' range for `mode` (a LoRA rate for full
+    /// A warning when `lr` is more than 10x outside the presets' range for `mode` (a LoRA rate for full
     /// fine-tuning wrecks the model; a full rate for LoRA barely moves the adapters); nil when it is near.
     public static func learningRateWarning(mode: TrainingMode, lr: Double) -> String? {
         let r = learningRates(mode: mode)
         let name = mode == .full ? "full fine-tuning" : "LoRA"
         let range = String(format: "%.0e to %.0e", r.lowerBound, r.upperBound)
-        if lr > r.upperBound * 5 {
+        if lr > r.upperBound * 10 {
             return "warning: learning-rate \(String(format: "%.1e", lr)) is far above what the presets use for \(name) (\(range)); "
                 + (mode == .full ? "it may wreck the model" : "the loss may jump or diverge")
         }
-        if lr < r.lowerBound / 5 {
+        if lr < r.lowerBound / 10 {
             return "warning: learning-rate \(String(format: "%.1e", lr)) is far below what the presets use for \(name) (\(range)); the weights will barely move"
         }
         return nil
