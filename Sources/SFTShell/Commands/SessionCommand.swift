@@ -80,7 +80,8 @@ struct SessionList: ShellCommand {
 /// The notebook format: a header comment, then each command on its own line followed by its output as `# `
 /// lines and a blank line. A command stopped part-way after doing work is written as what ran (`train 3` for a
 /// `train 10` stopped after 3 steps), after a comment saying so and `#!unchecked` (its output is not compared on
-/// replay). `session`, `quit` and `clear` are left out; so are failed commands and stopped ones that did nothing.
+/// replay). `session`, `quit`, `clear` and `chat` (its turns are not recorded) are left out; so are failed
+/// commands and stopped ones that did nothing.
 public enum Notebook {
     /// The first line; a script that starts with it is replayed as a notebook (outputs compared).
     public static let header = "# sft notebook: replay with `sft FILE.sft`"
@@ -91,7 +92,9 @@ public enum Notebook {
 
     public static func keeps(_ e: Session.RecordEntry) -> Bool {
         let first = e.command.split(separator: " ").first.map(String.init) ?? ""
-        return (e.ok || e.replayAs != nil) && !["session", "quit", "exit", "clear"].contains(first)
+        // `chat`'s turns were typed at its own prompt and are not in the record: replayed, it would take the
+        // notebook's next lines as the person's messages.
+        return (e.ok || e.replayAs != nil) && !["session", "quit", "exit", "clear", "chat"].contains(first)
     }
 
     public static func text(of record: [Session.RecordEntry]) -> String {
