@@ -6,6 +6,8 @@ import SFT
 public final class Output {
     /// Copies being kept, innermost last (`run FILE` records its own commands while being recorded itself).
     private var captures: [String] = []
+    /// Where the running command comes from in a script (`bad.sft:3`); errors start with it, as a compiler's do.
+    public var location: String?
 
     public init() {}
 
@@ -33,9 +35,10 @@ public final class Output {
         fputs(text + "\n", stderr)
     }
 
-    /// An error as the shell shows it: `error: message` then `hint: ...`, on stdout so transcripts show it.
+    /// An error as the shell shows it: `error: message` (in a script `FILE:LINE: error: message`) then `hint: ...`,
+    /// on stdout so transcripts show it.
     public func error(_ message: String, hint: String?) {
-        print(Colour.red("error: ") + message)
+        print((location.map { "\($0): " } ?? "") + Colour.red("error: ") + message)
         if let hint { print(Colour.dim("hint: " + hint)) }
     }
 

@@ -9,11 +9,13 @@ public enum SFTMain {
     public static let version = "0.1.0"
 
     public static let usage = """
-        usage: sft [FILE.sft] [-c 'cmd; cmd'] [--keep-going]
+        usage: sft [FILE.sft] [-c 'cmd; cmd' ...] [--keep-going] [--check]
                sft serve [--model PATH|repo:NAME] [--lora DIR|repo:NAME] [--port 8000] [--api-key KEY]
           FILE.sft       run a notebook script, echoing each command and its output
-          -c COMMANDS    run commands from the argument (separated by ';')
+          -c COMMANDS    run commands from the argument (separated by ';'); several -c run in order
           --keep-going   run on after a failed command (the exit code is still 1)
+          --check        replaying a notebook saved by `session save`: exit 1 when a command prints
+                         other output than the notebook recorded (every replay says where they differ)
           --no-model     start without loading the default model (also SFT_NO_MODEL=1)
           --help, -h     show this help;  --version  print the version
           serve          serve a model OpenAI-compatible over HTTP until Ctrl-C (sft serve --help)
@@ -23,7 +25,8 @@ public enum SFTMain {
 
     public struct Options: Equatable {
         public var file: String?
-        public var commands: String?
+        public var commands: [String] = []
+        public var check = false
         public var keepGoing = false
         public var help = false
         public var version = false
@@ -39,8 +42,9 @@ public enum SFTMain {
             switch a {
             case "-c", "--command":
                 guard i + 1 < args.count else { throw SFTError("-c needs commands", hint: "sft -c 'status; get'") }
-                o.commands = args[i + 1]; i += 1
+                o.commands.append(args[i + 1]); i += 1
             case "--keep-going", "-k": o.keepGoing = true
+            case "--check": o.check = true
             case "--help", "-h": o.help = true
             case "--version": o.version = true
             case "--no-model": o.noModel = true
@@ -53,7 +57,7 @@ public enum SFTMain {
             }
             i += 1
         }
-        if o.file != nil && o.commands != nil { throw SFTError("give a FILE or -c, not both", hint: "sft --help") }
+        if o.file != nil && !o.commands.isEmpty { throw SFTError("give a FILE or -c, not both", hint: "sft --help") }
         return o
     }
 
@@ -81,9 +85,9 @@ public enum SFTMain {
         let shell = Shell(session: Session())
         defer { shell.session.serving.stop() }     // a script that ends (or `quit`) stops its server
         if !options.noModel { DefaultModel.load(into: shell.session) }
-        var runner = ScriptRunner(shell: shell, keepGoing: options.keepGoing)
-        if let commands = options.commands {
-            return runner.run([commands])
+        var runner = ScriptRunner(shell: shell, keepGoing: options.keepGoing, check: options.check)
+        if !options.commands.isEmpty {
+            return runner.run(options.commands)
         }
         if let file = options.file {
             let path = file == "-" ? "/dev/stdin" : file
@@ -94,6 +98,7 @@ public enum SFTMain {
             }
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
+            if file != "-" { runner.name = ModelInfo.displayPath(file) }
             return runner.run(lines)
         }
         if isatty(STDIN_FILENO) == 1 { return REPL(shell: shell).run() }

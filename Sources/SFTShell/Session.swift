@@ -55,11 +55,23 @@ public final class Session {
     public internal(set) var currentCommand: String?
     /// Set by `quit`; the loop stops after the command.
     public var quitRequested = false
+    /// `quit` or Ctrl-D already warned about an unsaved training run; the next one leaves.
+    public var quitWarned = false
+    /// Set by a command that was stopped part-way after doing work: the command that does what it did
+    /// (`train 3` for a `train 10` stopped after 3 steps), so a notebook replays what ran.
+    public var replayAs: String?
+    /// Set by the REPL: switches the line editor's up-arrow history between chat messages (true) and shell
+    /// commands (false). `chat` calls it on entry and exit; nil in scripts.
+    public var useChatHistory: ((Bool) -> Void)?
 
     public struct RecordEntry {
         public var command: String
         public var output: String
         public var ok: Bool
+        /// Stopped by Ctrl-C (not a failure: `history` marks it stopped).
+        public var interrupted = false
+        /// What a notebook writes instead of `command` when the command was stopped part-way (see `replayAs`).
+        public var replayAs: String?
     }
 
     public init(paths: SFTPaths = SFTPaths()) {

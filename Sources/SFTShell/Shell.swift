@@ -39,14 +39,20 @@ public final class Shell {
     public func run(_ command: LineSplitter.Command) -> Bool {
         Cancellation.reset()
         session.currentCommand = command.text
+        session.replayAs = nil
+        if command.words.first != "quit" && command.words.first != "exit" { session.quitWarned = false }
         session.out.beginCapture()
         // The live model is shared with `serve`: a command runs holding the gate (requests wait for it, it waits
         // for the request in progress), except the few that must not block the server (ServingState.ungated).
         let gated = !ServingState.ungated.contains(command.words.first ?? "")
-        let ok = (gated ? session.serving.gate.withGate { dispatch(command.words) } : dispatch(command.words)) && !Cancellation.requested
+        let words = NegativeNumbers.joined(command.words)
+        let ran = gated ? session.serving.gate.withGate { dispatch(words) } : dispatch(words)
+        let interrupted = Cancellation.requested
+        let ok = ran && !interrupted
         let output = session.out.endCapture()
         if session.runDepth == 0 {      // inside `run FILE`, the `run` line is the record
-            session.appendRecord(.init(command: command.text, output: output, ok: ok))
+            session.appendRecord(.init(command: command.text, output: output, ok: ok, interrupted: ran && interrupted,
+                                       replayAs: session.replayAs))
         }
         Cancellation.reset()
         return ok

@@ -30,7 +30,9 @@ final class GoldenSessionTests: XCTestCase {
                         + "  got:      \(i < a.count ? String(a[i]) : "<end>")\n"
                         + "  expected: \(i < b.count ? String(b[i]) : "<end>")")
             }
-            XCTAssertEqual(r.code, expected.contains("\nerror: ") ? 1 : 0, "\(name) exit code")
+            // An error line: `error: ...`, or in a script `sessions/NN-x.sft:LINE: error: ...`.
+            let showsError = expected.range(of: #"(^|\n)(\S+:\d+: )?error: "#, options: .regularExpression) != nil
+            XCTAssertEqual(r.code, showsError ? 1 : 0, "\(name) exit code")
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 3, "sessions/ should hold at least three scripts with golden .out files")

@@ -45,7 +45,7 @@ final class ResumeShellTests: XCTestCase {
 
         // the same through `session save` / `session load` (model, settings, datasets and run restored)
         let saved = try script(settings + ["train 2", "session save s1"], home: homeB)
-        XCTAssertTrue(saved.stdout.contains("saved the state to sessions/s1.state"), saved.stdout)
+        XCTAssertTrue(saved.stdout.contains("saved the state to \(homeB.path)/sessions/s1.state"), saved.stdout)
         let loaded = try SFTBinary.run(["--no-model", "-c", "session load s1; train 2"], home: homeB, timeout: 120, cwd: SFTBinary.packageRoot)
         XCTAssertEqual(loaded.code, 0, loaded.stdout + loaded.stderr)
         XCTAssertTrue(loaded.stdout.contains("the lora run at step 2"), loaded.stdout)

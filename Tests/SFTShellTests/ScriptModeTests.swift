@@ -70,18 +70,19 @@ final class ScriptModeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("model "), r.stdout)
         XCTAssertFalse(r.stdout.contains("RSS"))
         XCTAssertTrue(r.stderr.contains("MiB RSS"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("OpenBLAS"), "plain `status` leaves the math libraries to `status --all`: " + r.stderr)
     }
 
     func testSetsOpenBLASEnvironmentItselfAndKeepsTheUsers() throws {
         // Started bare, sft re-executes itself with the core type for this CPU and the short thread timeout.
-        let bare = try SFTBinary.run(["--no-model", "-c", "status"],
+        let bare = try SFTBinary.run(["--no-model", "-c", "status --all"],
                                      environment: ["OPENBLAS_CORETYPE": nil, "OPENBLAS_THREAD_TIMEOUT": nil])
         XCTAssertEqual(bare.code, 0, bare.stderr)
         XCTAssertTrue(bare.stderr.contains("(thread timeout \(BLASEnvironment.threadTimeout))"), bare.stderr)
         if let core = BLASEnvironment.coreTypeForThisCPU() {
             XCTAssertTrue(bare.stderr.lowercased().contains("openblas \(core.lowercased()) x"), bare.stderr)
         }
-        let users = try SFTBinary.run(["--no-model", "-c", "status"], environment: ["OPENBLAS_THREAD_TIMEOUT": "20"])
+        let users = try SFTBinary.run(["--no-model", "-c", "status --all"], environment: ["OPENBLAS_THREAD_TIMEOUT": "20"])
         XCTAssertTrue(users.stderr.contains("(thread timeout 20)"), users.stderr)
     }
 
@@ -91,7 +92,7 @@ final class ScriptModeTests: XCTestCase {
         XCTAssertEqual(r.code, 1)
         let save = try SFTBinary.run(["-k", "-c", "set seed 9; get seed; session save demo; session list"], home: home)
         XCTAssertEqual(save.code, 0, save.stdout)
-        XCTAssertTrue(save.stdout.contains("saved 2 commands to sessions/demo.sft"), save.stdout)
+        XCTAssertTrue(save.stdout.contains("saved 2 commands to \(home.path)/sessions/demo.sft"), save.stdout)
         let file = home.appendingPathComponent("sessions/demo.sft")
         let text = try String(contentsOf: file, encoding: .utf8)
         XCTAssertTrue(text.contains("set seed 9\n# seed = 9\n\nget seed\n# seed = 9\n"), text)

@@ -57,7 +57,7 @@ final class ShellUnitTests: XCTestCase {
         XCTAssertEqual(Completer.candidates(forLine: "set optimizer ", settings: s), ["adamw"])
         XCTAssertEqual(Completer.candidates(forLine: "help se", settings: s), ["set", "session", "serve"])
         XCTAssertNil(Completer.candidates(forLine: "run ses", settings: s))          // file paths
-        XCTAssertEqual(Completer.candidates(forLine: "status --", settings: s), ["--help"])
+        XCTAssertEqual(Completer.candidates(forLine: "status --", settings: s), ["--all", "--help"])   // status --all adds the math libraries
     }
 
     func testStatusLineCountsWhatPackingDid() {
@@ -107,7 +107,7 @@ final class ShellUnitTests: XCTestCase {
     }
 
     func testCommandLineOptions() throws {
-        XCTAssertEqual(try SFTMain.parse(["-c", "status", "--keep-going"]).commands, "status")
+        XCTAssertEqual(try SFTMain.parse(["-c", "status", "--keep-going"]).commands, ["status"])
         XCTAssertEqual(try SFTMain.parse(["x.sft"]).file, "x.sft")
         XCTAssertThrowsError(try SFTMain.parse(["--nope"]))
         XCTAssertThrowsError(try SFTMain.parse(["a.sft", "-c", "x"]))

@@ -57,7 +57,7 @@ final class TrainLoopShellTests: XCTestCase {
         let r = try script(settings + ["#!keep-going", "train 1", "train --restart --data nosuch", "train --restart --full", "train 1"],
                            home: home, expect: 1)
         XCTAssertFalse(r.stdout.contains("is gone"), "nothing was discarded: \(r.stdout)")
-        XCTAssertTrue(r.stdout.contains("continuing at step 2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("continuing on 'identity' at step 2"), r.stdout)
         XCTAssertEqual(steps(r.stdout).count, 2)
     }
 

@@ -70,7 +70,7 @@ final class TrainShellTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.stdout + r.stderr)
         for want in ["learning-rate 0.0001 -> 0.0003", "preset basic for LoRA:", "added LoRA r=8",
                      "learning-rate 0.0003 -> 0.0001: applies from step 2",
-                     "batch-size 4 -> 2: needs `train --restart`", "continuing at step 2 of 18",
+                     "batch-size 4 -> 2: needs `train --restart`", "continuing on 'identity' at step 2 of 18",
                      "step 2/18  loss ", "checkpoint 2 at step 2",
                      "checkpoint 1 (step 1) is live: ask and chat use it; `train` continues from step 2",
                      "eval 'identity' at step 1: loss ", "wrote \(svg)"] {

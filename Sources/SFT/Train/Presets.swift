@@ -34,6 +34,32 @@ public enum Presets {
         }
     }
 
+    /// The learning rates the presets use for `mode` (full: 1e-5 to 3e-5, LoRA: 1e-4 to 3e-4).
+    public static func learningRates(mode: TrainingMode) -> ClosedRange<Double> {
+        let rates = Scenario.allCases.map { s -> Double in
+            var h = Hyperparameters()
+            (try? named(s.rawValue, mode: mode))?.apply(&h)
+            return h.learningRate
+        }
+        return rates.min()!...rates.max()!
+    }
+
+    /// A warning when `lr` is more than 10x outside the presets' range for `mode` (a LoRA rate for full
+    /// fine-tuning wrecks the model; a full rate for LoRA barely moves the adapters); nil when it is near.
+    public static func learningRateWarning(mode: TrainingMode, lr: Double) -> String? {
+        let r = learningRates(mode: mode)
+        let name = mode == .full ? "full fine-tuning" : "LoRA"
+        let range = String(format: "%.0e to %.0e", r.lowerBound, r.upperBound)
+        if lr > r.upperBound * 10 {
+            return "warning: learning-rate \(String(format: "%.1e", lr)) is far above what the presets use for \(name) (\(range)); "
+                + (mode == .full ? "it may wreck the model" : "the loss may jump or diverge")
+        }
+        if lr < r.lowerBound / 10 {
+            return "warning: learning-rate \(String(format: "%.1e", lr)) is far below what the presets use for \(name) (\(range)); the weights will barely move"
+        }
+        return nil
+    }
+
     /// Epochs for a dataset of `samples` conversations: log-linear through (100, 15), (1000, 10), (10000, 2),
     /// clamped to the allowed 1...50.
     public static func autoEpochs(samples: Int) -> Int {

@@ -56,6 +56,12 @@ public final class TrainingRun: @unchecked Sendable {
     public var heldOut: [Message]?
     /// Evaluates the validation set (tests script a curve with it); default: the trainer's validation loss.
     public var evaluate: (() throws -> EvalResult)?
+    /// The step last written where the run can be taken up again (`save NAME`, `session save`, a resumed run);
+    /// nil until then. `model load`, `lora drop`, `lora load` and `quit` warn about steps after it.
+    public var savedStep: Int?
+
+    /// True when the live state differs from the last saved one (a fresh run at step 0 has nothing to lose).
+    public var hasUnsavedSteps: Bool { trainer.position.step != (savedStep ?? 0) }
 
     /// `base`: a full run's weights from before training; nil takes the model's weights now (a fresh run).
     public init(trainer: Trainer, base: [Float]? = nil, spillDirectory: String? = nil) {

@@ -43,12 +43,15 @@ extension Session {
     }
 
     /// Stores `d` under its name (a new name goes last in the order, a replaced one keeps its place);
-    /// true when it replaced one.
+    /// true when it replaced one. Changing the live run's dataset says that the run keeps its own copy.
     @discardableResult
     public func store(_ d: Dataset) -> Bool {
         let replaced = datasets[d.name] != nil
         if !replaced { datasetNames.append(d.name) }
         datasets[d.name] = d
+        if replaced, let t = trainer, t.dataName == d.name || t.validName == d.name {
+            out.print("note: the training run keeps the copy of '\(d.name)' it took when it started; `train --restart` uses the changed data")
+        }
         return replaced
     }
 

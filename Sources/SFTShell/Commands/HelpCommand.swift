@@ -32,7 +32,7 @@ struct HelpCommand: ShellCommand {
 
     private func listAll(_ session: Session) {
         var table = Table([Table.Column("command"), Table.Column("what it does")], showHeader: false)
-        for c in CommandRegistry.commands {
+        for c in CommandRegistry.commands where c.configuration.shouldDisplay {
             var name = CommandRegistry.name(of: c)
             let aliases = c.configuration.aliases
             if !aliases.isEmpty { name += ", " + aliases.joined(separator: ", ") }

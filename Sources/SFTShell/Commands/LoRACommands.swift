@@ -107,8 +107,10 @@ struct LoRAOn: ShellCommand {
 
 struct LoRADrop: ShellCommand {
     static let configuration = CommandConfiguration(commandName: "drop", abstract: "Remove the adapters (and their training run).")
+    @Flag(help: "Drop them even when their training run has unsaved steps.") var force = false
     mutating func run(session: Session) throws {
         let (_, model) = try LoRACommand.attached(session)
+        if session.run?.mode == .lora { try session.refuseToDropUnsavedRun("lora drop", force: force) }
         model.transformer.attach(lora: nil)
         session.repoState.adapterOrigin = nil
         var what = "LoRA adapters dropped"

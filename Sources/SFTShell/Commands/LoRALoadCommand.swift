@@ -12,8 +12,11 @@ struct LoRALoad: ShellCommand, CompletesPaths {
     @Argument(help: "A PEFT adapter directory (adapter_config.json + adapter_model.safetensors) or repo:NAME.")
     var source: String
 
+    @Flag(help: "Load even when the training run has unsaved steps (the run is dropped).") var force = false
+
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
+        try session.refuseToDropUnsavedRun("lora load \(source)", force: force)
         let lora: LoRA
         let origin: String
         if source.hasPrefix("repo:") {
@@ -27,9 +30,10 @@ struct LoRALoad: ShellCommand, CompletesPaths {
             let dir = (source as NSString).expandingTildeInPath
             (lora, origin) = (try LoRAIO.read(directory: dir, model: m.config), dir)
         }
-        if session.run != nil {
-            session.endRun(by: "`lora load`")
-            session.out.print("(the training run on the previous adapter is closed; `train` starts a new one on this adapter)")
+        let dropped = session.droppedParts(adapters: true)
+        if session.run != nil { session.endRun(by: "`lora load`") }
+        if !dropped.isEmpty {
+            session.out.print("dropped " + dropped.joined(separator: " and ") + "; `train` starts a new run on the loaded adapter")
         }
         m.transformer.attach(lora: lora)
         session.repoState.adapterOrigin = source.hasPrefix("repo:") ? origin : nil

@@ -20,7 +20,15 @@ struct ModelLoad: ShellCommand, CompletesPaths {
     @Option(help: "Chat template when the model's own is missing or unknown: smollm2, qwen2, qwen2.5, chatml, llama3.")
     var template: String?
 
+    @Flag(help: "Load even when the training run has unsaved steps (they are dropped).")
+    var force = false
+
     mutating func run(session: Session) throws {
+        try session.refuseToDropUnsavedRun("model load \(path)", force: force)
+        let dropped = session.droppedParts(adapters: true)
+        func sayDropped() {
+            if !dropped.isEmpty { session.out.print("dropped " + dropped.joined(separator: " and ") + " (they belonged to the previous model)") }
+        }
         if path.hasPrefix("repo:") {   // full weights saved with `save NAME --full` (RepoCommand.swift)
             let m = try session.loadModelFromRepo(String(path.dropFirst(5)), template: template)
             session.setModel(m)
@@ -28,7 +36,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
             session.repoState.adapterOrigin = nil
             session.repoState.int8 = nil
             session.out.print("loaded repo:\(path.dropFirst(5)) on \(m.name): \(ModelInfo.summary(m))")
-            return
+            return sayDropped()
         }
         let target: String
         if path == "default" {
@@ -45,6 +53,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         session.repoState.adapterOrigin = nil
         session.repoState.int8 = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
+        sayDropped()
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
     }
 }

@@ -10,7 +10,7 @@ struct PresetCommand: ShellCommand {
         commandName: "preset", abstract: "Apply recommended settings: basic, nl2sql, nl2json, nl2code, or auto (epochs from data size).")
 
     @Argument(help: "basic, nl2sql, nl2json, nl2code or auto.") var name: String
-    @Option(help: "With auto: the training dataset (default: 'train', else the last loaded).") var data: String?
+    @Option(help: "With auto: the training dataset (default: the run's, else NAME.train, else the last loaded).") var data: String?
     @Flag(help: "Settings for full fine-tuning instead of LoRA.") var full = false
 
     mutating func run(session: Session) throws {

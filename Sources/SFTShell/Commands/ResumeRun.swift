@@ -65,6 +65,7 @@ enum ResumeRun {
         if let rng = state.rng { session.rng = rng }
         session.repoState.int8 = nil
         session.repoState.adapterOrigin = state.mode == .lora ? manifest.name : nil
+        run.savedStep = t.position.step           // the repository entry holds this state
         session.begin(run)
         session.out.print("resumed \(state.mode == .lora ? "LoRA" : "full fine-tuning") run '\(manifest.name)' on '\(dataName)' at step \(t.position.step + 1) of \(t.totalSteps)"
                           + " (epoch \(t.position.epoch + 1), batch \(t.position.batch + 1) of \(t.plan.batchesPerEpoch))")

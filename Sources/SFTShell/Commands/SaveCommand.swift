@@ -78,13 +78,23 @@ struct SaveCommand: ShellCommand {
     @Argument(help: "Entry name: letters, digits, '.', '_', '-'.") var name: String
     @Option(help: "A line saying what this is.") var description: String = ""
     @Flag(help: "Save the full weights (LoRA merged in) instead of the adapter.") var full = false
+    @Flag(help: "Replace an entry of that name (its description is kept unless --description gives a new one).") var force = false
 
     mutating func run(session: Session) throws {
         let valid = try RepoName.validate(name)
         let m = try session.requireModel()
         let repo = try session.repository()
+        // Like `session save`: an existing entry is replaced only when asked, and then keeps its description.
+        var old: RepoManifest?
+        if repo.contains(valid) {
+            guard force else {
+                throw SFTError("the repository already has an entry '\(valid)'",
+                               hint: "`save \(valid) --force` replaces it (keeping its description), or save under another name; `repo show \(valid)` shows it")
+            }
+            old = try? repo.entry(valid)
+        }
         let t0 = Date()
-        var manifest = try session.manifestBase(description: description)
+        var manifest = try session.manifestBase(description: description.isEmpty ? old?.description ?? "" : description)
         var source = session.trainingSaveSource()
         let stateDir = try ResumeRun.addState(session, to: &source, repo: repo)   // for `train --resume repo:NAME`
         defer { if let stateDir { try? FileManager.default.removeItem(atPath: stateDir) } }
@@ -98,8 +108,10 @@ struct SaveCommand: ShellCommand {
             manifest.parent = session.repoState.adapterOrigin
             saved = try RepoEntries.saveAdapter(lora, repo: repo, name: valid, manifest: manifest, source: source)
         }
-        session.out.print("saved \(saved.kind) '\(saved.name)': \(Plural.count(saved.files.count, "file")), \(RepoList.size(saved.totalSize))"
-                          + (saved.parent.map { ", parent \($0)" } ?? ""))
+        session.out.print("\(old == nil ? "saved" : "replaced") \(saved.kind) '\(saved.name)': \(Plural.count(saved.files.count, "file")), \(RepoList.size(saved.totalSize))"
+                          + (saved.parent.map { ", parent \($0)" } ?? "")
+                          + (old.map { o in description.isEmpty && !o.description.isEmpty ? " (kept its description; `repo gc` frees the old files)" : " (`repo gc` frees the old files)" } ?? ""))
+        session.run?.savedStep = session.run?.trainer.position.step
         session.out.note(String(format: "saved in %.2f s to %@", Date().timeIntervalSince(t0), repo.root))
     }
 }

@@ -45,9 +45,12 @@ struct SessionSave: ShellCommand {
         let text = Notebook.text(of: session.record)
         try AtomicFile.write(text, to: url)
         let n = session.record.filter(Notebook.keeps).count
-        session.out.print("saved \(n) command\(n == 1 ? "" : "s") to sessions/\(base).sft")
+        session.out.print("saved \(Plural.count(n, "command")) to \(url.path)")
         if !noState {
-            do { session.out.print("saved the state to sessions/\(base).state: " + (try SessionStateIO.save(session, base: base))) } catch {
+            do {
+                session.out.print("saved the state to \(SessionStateIO.directory(session, base)): " + (try SessionStateIO.save(session, base: base)))
+                session.run?.savedStep = session.run?.trainer.position.step
+            } catch {
                 // A failed state write (a full disk) leaves its temporary directory; the old state stays as it was.
                 try? FileManager.default.removeItem(atPath: SessionStateIO.directory(session, base) + ".tmp-\(getpid())")
                 throw error
@@ -75,17 +78,34 @@ struct SessionList: ShellCommand {
 }
 
 /// The notebook format: a header comment, then each command on its own line followed by its output as `# `
-/// lines and a blank line.
+/// lines and a blank line. A command stopped part-way after doing work is written as what ran (`train 3` for a
+/// `train 10` stopped after 3 steps), after a comment saying so and `#!unchecked` (its output is not compared on
+/// replay). `session`, `quit`, `clear` and `chat` (its turns are not recorded) are left out; so are failed
+/// commands and stopped ones that did nothing.
 public enum Notebook {
+    /// The first line; a script that starts with it is replayed as a notebook (outputs compared).
+    public static let header = "# sft notebook: replay with `sft FILE.sft`"
+    /// A line before a command whose recorded output is not compared on replay.
+    public static let uncheckedDirective = "#!unchecked"
+    /// Commands whose output is about the session's past rather than its state (not compared on replay).
+    public static let uncheckedCommands: Set<String> = ["history"]
+
     public static func keeps(_ e: Session.RecordEntry) -> Bool {
         let first = e.command.split(separator: " ").first.map(String.init) ?? ""
-        return e.ok && first != "session" && first != "quit" && first != "exit"
+        // `chat`'s turns were typed at its own prompt and are not in the record: replayed, it would take the
+        // notebook's next lines as the person's messages.
+        return (e.ok || e.replayAs != nil) && !["session", "quit", "exit", "clear", "chat"].contains(first)
     }
 
     public static func text(of record: [Session.RecordEntry]) -> String {
-        var out = "# sft notebook: replay with `sft FILE.sft`; lines starting with # are the outputs when saved.\n\n"
+        var out = header + "; lines starting with # are the outputs when saved (`sft --check FILE` fails when they differ).\n\n"
         for e in record where keeps(e) {
-            out += e.command + "\n"
+            if let replay = e.replayAs {
+                out += "# `\(e.command)` was stopped part-way (\(e.interrupted ? "Ctrl-C" : "time limit")); what ran:\n"
+                out += uncheckedDirective + "\n" + replay + "\n"
+            } else {
+                out += e.command + "\n"
+            }
             for line in e.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
                 out += line.isEmpty ? "#\n" : "# " + line + "\n"
             }

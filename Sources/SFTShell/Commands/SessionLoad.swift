@@ -94,6 +94,7 @@ enum SessionStateIO {
                 let run = TrainingRun(trainer: t, base: base, spillDirectory: session.spillDirectory)
                 try run.readHistory(directory: trainerDir)
                 run.heldOut = TrainSupport.probe(state.validName.flatMap { session.datasets[$0] } ?? ds)
+                run.savedStep = t.position.step       // this state is on disk: nothing to lose yet
                 session.begin(run)
                 what += ", the \(t.mode.rawValue) run at step \(t.position.step)"
                     + (run.checkpoints.isEmpty ? "" : " with \(Plural.count(run.checkpoints.count, "checkpoint"))")
@@ -116,8 +117,10 @@ struct SessionLoad: ShellCommand {
         commandName: "load", abstract: "Restore a session saved with `session save NAME`: model, settings, datasets, adapter, training run.")
 
     @Argument(help: "Notebook name (as given to `session save`).") var name: String
+    @Flag(help: "Load even when the live training run has unsaved steps (it is replaced).") var force = false
 
     mutating func run(session: Session) throws {
+        try session.refuseToDropUnsavedRun("session load \(name)", force: force)
         let base = name.hasSuffix(".sft") ? String(name.dropLast(4)) : name
         guard !base.isEmpty, !base.contains("/"), !base.hasPrefix(".") else {
             throw SFTError("bad notebook name '\(name)'", hint: "`session list` shows saved notebooks")

@@ -6,12 +6,15 @@ import SFT
 
 struct StatusCommand: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show what is loaded and the key settings at a glance.")
+        commandName: "status", abstract: "Show what is loaded and the key settings at a glance (--all adds the math libraries).")
+
+    @Flag(help: "Also show the math libraries: OpenBLAS core and threads, the matrix-product engine and precision.")
+    var all = false
 
     mutating func run(session: Session) throws {
         session.out.print(lines: StatusReport.lines(session))
-        session.out.note(StatusReport.machineLine(session))
-        session.out.note(StatusReport.engineLine())
+        session.out.note(StatusReport.machineLine(session, libraries: all))
+        if all { session.out.note(StatusReport.engineLine()) }
     }
 }
 
@@ -66,12 +69,13 @@ public enum StatusReport {
         return [("seed", String(s.int("seed"))), ("training", train), ("lora", lora), ("generation", gen)]
     }
 
-    /// `memory 45.2 MB RSS, up 3.1 s, OpenBLAS SkylakeX x2 (thread timeout 16)` for stderr.
-    public static func machineLine(_ session: Session) -> String {
+    /// `memory 45.2 MiB RSS, up 3.1 s` for stderr; with `libraries`, `, OpenBLAS SkylakeX x2 (thread timeout 16)`.
+    public static func machineLine(_ session: Session, libraries: Bool = true) -> String {
         let rss = residentBytes().map { Format.size($0) + " RSS" } ?? "RSS unknown"
+        let line = "memory \(rss), up \(ProgressBar.seconds(Date().timeIntervalSince(session.startTime)))"
+        guard libraries else { return line }
         let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"
-        return "memory \(rss), up \(ProgressBar.seconds(Date().timeIntervalSince(session.startTime))), "
-            + "OpenBLAS \(blasCoreName()) x\(blasThreads()) (thread timeout \(timeout))"
+        return line + ", OpenBLAS \(blasCoreName()) x\(blasThreads()) (thread timeout \(timeout))"
     }
 
     /// `matrix products: oneDNN 2.6 avx512_core_bf16 for large ones (bf16 operands, fp32 accumulation), ...` for

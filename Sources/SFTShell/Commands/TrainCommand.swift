@@ -40,11 +40,33 @@ struct TrainCommand: ShellCommand {
         guard let steps = try args.stepsNow(run.trainer) else {
             return session.out.print("the plan (\(Plural.count(run.trainer.totalSteps, "step"))) is done; `train N` runs more at the final learning rate, or raise epochs")
         }
-        try Self.train(session, model, run, steps: steps, seconds: args.limit)
+        let outcome = try Self.train(session, model, run, steps: steps, seconds: args.limit)
+        if session.runDepth == 0, outcome.steps > 0, outcome.stop == .interrupted || outcome.stop == .timeUp {
+            session.replayAs = replayCommand(steps: outcome.steps)    // a notebook replays what ran
+        }
+    }
+
+    /// `train 3 --data x ...`: this command as it would run exactly the steps that ran.
+    func replayCommand(steps: Int) -> String {
+        var words = ["train", String(steps)]
+        if let resume { words += ["--resume", resume] }
+        if let d = args.data { words += ["--data", d] }
+        if let v = args.valid { words += ["--valid", v] }
+        if args.full { words.append("--full") }
+        if args.restart { words.append("--restart") }
+        return words.map(Self.quoted).joined(separator: " ")
+    }
+
+    /// A word as the line splitter reads it back: single-quoted when it has anything but plain characters.
+    static func quoted(_ w: String) -> String {
+        let plain = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.,:/+=@"))
+        if !w.isEmpty, w.unicodeScalars.allSatisfy({ plain.contains($0) }) { return w }
+        return "'" + w.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// One burst: an undo point, the loop, the report, the probes.
-    static func train(_ session: Session, _ model: ChatModel, _ run: TrainingRun, steps: Int?, seconds: Double?) throws {
+    @discardableResult
+    static func train(_ session: Session, _ model: ChatModel, _ run: TrainingRun, steps: Int?, seconds: Double?) throws -> TrainOutcome {
         let tag = session.record.count
         if let note = try run.beginCommand(session.currentCommand ?? "train", tag: tag, rng: session.rng) { session.out.note(note) }
         let report = TrainReport(session: session, run: run, steps: steps)
@@ -65,6 +87,7 @@ struct TrainCommand: ShellCommand {
         if outcome.steps == 0 { run.cancelCommand(tag: tag) }
         report.finish(outcome)
         try TrainReport.showProbes(session, model, run)
+        return outcome
     }
 }
 

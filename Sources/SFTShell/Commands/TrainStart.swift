@@ -63,19 +63,8 @@ enum TrainStart {
                           + "; \(Plural.count(t.stepsPerEpoch, "step"))/epoch x \(Plural.count(h.epochs, "epoch")) = \(Plural.count(t.totalSteps, "step"))"
                           + (p.valid.map { "; validation '\($0.name)' \($0.count)" } ?? ""))
         session.out.print("trainable \(TrainSupport.count(t.trainableCount)) parameters; batch \(h.batchSize) x accum \(h.gradAccum), lr \(TrainSupport.sci(h.learningRate)), warmup \(Plural.count(t.schedule.warmupSteps, "step"))")
-        if let warning = learningRateWarning(mode: p.mode, lr: h.learningRate) { session.out.print(warning) }
+        if let warning = Presets.learningRateWarning(mode: p.mode, lr: h.learningRate) { session.out.print(warning) }
         return run
-    }
-
-    /// Full fine-tuning wants a learning rate about 10x below LoRA's (the presets know both ranges).
-    static func learningRateWarning(mode: TrainingMode, lr: Double) -> String? {
-        switch mode {
-        case .full where lr > 2e-4:
-            return "warning: learning-rate \(TrainSupport.sci(lr)) is high for full fine-tuning (the presets use 1e-5 to 3e-5); it may wreck the model"
-        case .lora where lr < 1e-5:
-            return "warning: learning-rate \(TrainSupport.sci(lr)) is low for LoRA (the presets use 1e-4 to 3e-4); the adapters will barely move"
-        default: return nil
-        }
     }
 
     /// The run goes on: say which changed settings apply and which need --restart.
@@ -103,7 +92,7 @@ enum TrainStart {
         for a in r.applied { session.out.print("\(a): applies from step \(t.position.step + 1)") }
         for a in r.needRestart { session.out.print("\(a): needs `train --restart`; this run keeps the old value") }
         if let note = changedDataNote(session, t) { session.out.print(note) }
-        session.out.print("continuing at step \(t.position.step + 1) of \(t.totalSteps)")
+        session.out.print("continuing on '\(t.dataName ?? "?")' at step \(t.position.step + 1) of \(t.totalSteps)")
         return run
     }
 

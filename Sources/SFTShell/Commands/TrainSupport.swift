@@ -30,9 +30,11 @@ enum TrainSupport {
         return d
     }
 
-    /// The training set: `names` (one, or several joined with commas and trained as one), else a dataset
-    /// called NAME.train (the last split made), else the last loaded one that is not a split's valid/test part.
+    /// The training set: `names` (one, or several joined with commas and trained as one), else the live run's,
+    /// else a dataset called NAME.train (the last split made), else the last loaded one that is not a split's
+    /// valid/test part. Callers say which one they took.
     static func trainingSet(_ session: Session, _ names: String?) throws -> Dataset {
+        if names == nil, let name = session.trainer?.dataName, let d = session.datasets[name] { return d }
         if let names {
             let parts = names.split(whereSeparator: { $0 == "," || $0 == "+" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !parts.isEmpty else { throw SFTError("--data needs a dataset name", hint: "`data list` shows the loaded ones") }

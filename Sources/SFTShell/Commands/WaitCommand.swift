@@ -1,12 +1,13 @@
 // `wait SECONDS`: does nothing for a while, with a progress bar, stopping early on Ctrl-C. It exercises the
-// long-command path (progress on stderr, Cancellation polled every 10 ms) the way training will use it.
+// long-command path (progress on stderr, Cancellation polled every 10 ms) the way training will use it. A test
+// tool: `help` does not list it (`help wait` still describes it).
 import ArgumentParser
 import Foundation
 import SFT
 
 struct WaitCommand: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wait", abstract: "Wait SECONDS with a progress bar (Ctrl-C stops it); for testing.")
+        commandName: "wait", abstract: "Wait SECONDS with a progress bar (Ctrl-C stops it); for testing.", shouldDisplay: false)
 
     @Argument(help: "How long, in seconds (0 to 3600).")
     var seconds: Double

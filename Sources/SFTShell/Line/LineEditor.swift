@@ -1,6 +1,7 @@
-// The interactive line reader over system libedit's readline-compatible API: prompt, editing keys, persistent
-// history file, Tab completion through Completer (names, and paths where a folder ends in `/`), and
-// Ctrl-C at the prompt (the SIGINT handler sets Cancellation; readline returns, we drop the line).
+// The interactive line reader over system libedit's readline-compatible API: prompt, editing keys, a persistent
+// history file (HistoryFile.swift; chat messages get an up-arrow history of their own, in memory), Tab completion
+// through Completer (names, and paths where a folder ends in `/`), and Ctrl-C at the prompt (the SIGINT handler
+// sets Cancellation; readline returns, we drop the line).
 // libedit keeps global state, so this is one shared instance.
 import CLibEdit
 import Foundation
@@ -10,6 +11,11 @@ public final class LineEditor {
     public enum Input { case line(String), interrupted, endOfInput }
 
     private let historyFile: URL
+    /// Shell commands (from the file, then this session's), chat messages, and shell lines not yet written.
+    private var shellLines: [String] = []
+    private var chatLines: [String] = []
+    private var unsaved: [String] = []
+    private var chatting = false
     /// The settings the completer reads (setting names and choices).
     nonisolated(unsafe) static var settingsForCompletion = Settings()
     /// Dataset, repository entry and notebook names the completer offers (refreshed before each line).
@@ -26,8 +32,9 @@ public final class LineEditor {
         rl_attempted_completion_function = LineEditor.complete
         rl_completion_append_character = 32   // space after a unique match
         using_history()
-        stifle_history(2000)
-        _ = read_history(historyFile.path)
+        stifle_history(Int32(HistoryFile.limit))
+        shellLines = HistoryFile.read(historyFile)
+        for l in shellLines { add_history(l) }
     }
 
     /// Reads one line with the prompt.
@@ -50,20 +57,31 @@ public final class LineEditor {
         return .line(line)
     }
 
-    /// Adds a line to the history (not blanks, not a repeat of the previous line).
+    /// Adds a line to the history in use (not blanks, not a repeat of the previous line). Shell commands are
+    /// also queued for the history file.
     public func remember(_ line: String) {
         let t = line.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty else { return }
         if let last = history_get(history_base + history_length - 1), let text = last.pointee.line,
            String(cString: text) == line { return }
         add_history(line)
+        if chatting { chatLines.append(line) } else { shellLines.append(line); unsaved.append(line) }
     }
 
-    /// Writes the history file (creating $SFT_HOME if needed).
+    /// Appends the shell lines not yet written to the history file (creating $SFT_HOME if needed). Appending,
+    /// not rewriting: another sft on the same $SFT_HOME keeps the lines it wrote meanwhile. The file is cut
+    /// back to its last `HistoryFile.limit` lines when it grows past twice that.
     public func saveHistory() {
-        try? FileManager.default.createDirectory(at: historyFile.deletingLastPathComponent(),
-                                                 withIntermediateDirectories: true)
-        _ = write_history(historyFile.path)
+        guard !unsaved.isEmpty else { return }
+        if (try? HistoryFile.append(unsaved, to: historyFile)) != nil { unsaved = [] }
+    }
+
+    /// Switches the up-arrow history between chat messages (this process's chats) and shell commands.
+    public func useChatHistory(_ chat: Bool) {
+        guard chat != chatting else { return }
+        chatting = chat
+        clear_history()
+        for l in (chat ? chatLines : shellLines).suffix(HistoryFile.limit) { add_history(l) }
     }
 
     // MARK: key input
