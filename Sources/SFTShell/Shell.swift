@@ -43,7 +43,9 @@ public final class Shell {
         // The live model is shared with `serve`: a command runs holding the gate (requests wait for it, it waits
         // for the request in progress), except the few that must not block the server (ServingState.ungated).
         let gated = !ServingState.ungated.contains(command.words.first ?? "")
-        let ok = (gated ? session.serving.gate.withGate { dispatch(command.words) } : dispatch(command.words)) && !Cancellation.requested
+        // The int8 copy follows the live model: checked after every command, under the gate `serve` answers from.
+        let body = { () -> Bool in let ok = self.dispatch(command.words); self.session.followInt8(); return ok }
+        let ok = (gated ? session.serving.gate.withGate(body) : body()) && !Cancellation.requested
         let output = session.out.endCapture()
         if session.runDepth == 0 {      // inside `run FILE`, the `run` line is the record
             session.appendRecord(.init(command: command.text, output: output, ok: ok))

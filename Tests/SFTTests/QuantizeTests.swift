@@ -1,6 +1,6 @@
 // INT8 quantization on the tiny PEFT fixture model: the matvec is exact for the int8 values (checked against a
 // dequantized fp32 matvec), every weight is within half a step of its row's scale, and Int8Model's prefill and
-// step-by-step decode agree and stay close to the fp32 model's logits (adapter merged).
+// step-by-step decode agree (to rounding) and stay close to the fp32 model's logits (adapter merged).
 import Foundation
 import XCTest
 import SFT
@@ -35,7 +35,8 @@ final class QuantizeTests: XCTestCase {
         let cache = KVCache(config: base.config, capacity: ids.count)
         _ = try q.prefill(Array(ids.prefix(ids.count - 1)), cache: cache)
         let b = try q.decodeStep(ids.last!, cache: cache)
-        XCTAssertEqual(a, b)
+        // prefill runs the prompt as one batch (tiled sgemm), decodeStep one token (matvec): the same up to rounding
+        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-4)
         let fp = ref.adapter_logits.last!
         let maxDiff = zip(a, fp).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(maxDiff, 0.2, "int8 logits drift (0.093 when written)")

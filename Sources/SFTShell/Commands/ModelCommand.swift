@@ -26,7 +26,6 @@ struct ModelLoad: ShellCommand, CompletesPaths {
             session.setModel(m)
             session.repoState.modelOrigin = String(path.dropFirst(5))
             session.repoState.adapterOrigin = nil
-            session.repoState.int8 = nil
             session.out.print("loaded repo:\(path.dropFirst(5)) on \(m.name): \(ModelInfo.summary(m))")
             return
         }
@@ -43,7 +42,6 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         session.setModel(m)
         session.repoState.modelOrigin = nil
         session.repoState.adapterOrigin = nil
-        session.repoState.int8 = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
     }

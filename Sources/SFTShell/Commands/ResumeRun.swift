@@ -63,7 +63,6 @@ enum ResumeRun {
         run.heldOut = TrainSupport.probe(session.datasets[state.validName ?? ""] ?? trainSet)
         try applySettings(state.hyper, mode: state.mode, session)
         if let rng = state.rng { session.rng = rng }
-        session.repoState.int8 = nil
         session.repoState.adapterOrigin = state.mode == .lora ? manifest.name : nil
         session.begin(run)
         session.out.print("resumed \(state.mode == .lora ? "LoRA" : "full fine-tuning") run '\(manifest.name)' on '\(dataName)' at step \(t.position.step + 1) of \(t.totalSteps)"
