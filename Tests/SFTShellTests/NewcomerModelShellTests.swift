@@ -37,7 +37,7 @@ final class NewcomerModelShellTests: XCTestCase {
             "quantize int8",
             ask,                                   // the base model's int8 answer
             "lora add --rank 16 --alpha 32",
-            "set batch-size 4", "set max-seq-len 64", "set learning-rate 1e-2", "set warmup-ratio 0",
+            "set batch-size 4", "set max-seq-len 128", "set learning-rate 1e-2", "set warmup-ratio 0",
             "train 6",
             ask,                                   // the trained adapter's int8 answer
             "lora off",

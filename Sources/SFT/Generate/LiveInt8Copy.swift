@@ -32,7 +32,7 @@ public final class LiveInt8Copy: @unchecked Sendable {
         var why: String?
         if ObjectIdentifier(t) != old.transformer {
             why = "another model was loaded"
-        } else if old.lora != t.lora.map(ObjectIdentifier.init) {
+        } else if old.lora != t.lora.map({ ObjectIdentifier($0) }) {
             why = t.lora == nil ? "the adapter was dropped" : old.lora == nil ? "an adapter was attached" : "another adapter was attached"
             if t.lora != nil && !(t.lora!.enabled) && !old.loraOn { why = nil }     // swapped while off: same answers
         } else if old.loraOn != (t.lora?.enabled ?? false) {
@@ -55,7 +55,7 @@ public final class LiveInt8Copy: @unchecked Sendable {
         let on = t.lora?.enabled ?? false
         return Stamp(transformer: ObjectIdentifier(t), version: t.weightsVersion,
                      baseSum: baseSum ?? checksum(t.params.storage.base, t.params.storage.count),
-                     lora: t.lora.map(ObjectIdentifier.init), loraOn: on,
+                     lora: t.lora.map({ ObjectIdentifier($0) }), loraOn: on,
                      loraSum: t.lora.map { checksum($0.params.base, $0.params.count) } ?? 0)
     }
 

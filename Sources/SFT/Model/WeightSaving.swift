@@ -75,7 +75,8 @@ public func saveGGUF(_ params: ParameterTensors, to path: String, type: GGUFTens
 public func saveGGUF(_ params: ParameterTensors, to path: String, export: GGUFExportType,
                      extraMetadata: [(String, GGUFValue)] = []) throws {
     let c = params.config
-    let meta = [("general.file_type", .uint32(export.fileType))] + extraMetadata.filter { $0.0 != "general.file_type" }
+    let meta: [(String, GGUFValue)] = [("general.file_type", GGUFValue.uint32(export.fileType))]
+        + extraMetadata.filter { $0.0 != "general.file_type" }
     try saveGGUF(params, to: path, extraMetadata: meta) { slot in
         export.tensorType(name: slot.ggufName, cols: slot.shape.last ?? 1, numLayers: c.numLayers, tiedEmbeddings: c.tiedEmbeddings)
     }

@@ -87,7 +87,7 @@ enum ExportDType: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// --type for GGUF exports.
-extension GGUFExportType: ExpressibleByArgument {}
+extension GGUFExportType: @retroactive ExpressibleByArgument {}
 
 /// Writes the merged active model as GGUF with the source GGUF's tokenizer keys; returns the file size.
 func exportGGUF(_ m: ChatModel, to path: String, type: GGUFExportType) throws -> Int64 {
