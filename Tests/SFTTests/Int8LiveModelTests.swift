@@ -14,7 +14,7 @@ final class Int8LiveModelTests: XCTestCase {
     }
 
     func testFastMatVecMatchesNaiveReferenceWithTailsAndAccumulate() {
-        for (R, K) in [(37, 53), (64, 576), (5, 16), (3, 7), (129, 1536)] {
+        for (R, K) in [(37, 53), (64, 576), (5, 16), (3, 7), (129, 1536), (6, 100)] {
             let w = randoms(R * K, seed: UInt64(R * 1000 + K)), x = randoms(K, seed: 9)
             let m = w.withUnsafeBufferPointer { Int8Matrix($0.baseAddress!, rows: R, cols: K) }
             var ref = [Float](repeating: 0, count: R), y = [Float](repeating: 0, count: R)

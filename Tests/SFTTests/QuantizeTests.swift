@@ -17,7 +17,7 @@ final class QuantizeTests: XCTestCase {
         for r in 0..<R {
             var ref: Float = 0
             for j in 0..<K {
-                let dq = Float(m.q[r * K + j]) * m.scales[r]
+                let dq = Float(m.value(row: r, col: j)) * m.scales[r]
                 XCTAssertLessThanOrEqual(abs(dq - w[r * K + j]), m.scales[r] / 2 + 1e-6)
                 ref += dq * x[j]
             }
@@ -45,7 +45,7 @@ final class QuantizeTests: XCTestCase {
         let dq = LoRAIO.mergedCopy(base.params, lora: lora)
         func roundTrip(_ v: View, rows: Int, cols: Int) {
             let m = Int8Matrix(v.ptr, rows: rows, cols: cols)
-            for r in 0..<rows { for j in 0..<cols { v.ptr[r * cols + j] = Float(m.q[r * cols + j]) * m.scales[r] } }
+            for r in 0..<rows { for j in 0..<cols { v.ptr[r * cols + j] = Float(m.value(row: r, col: j)) * m.scales[r] } }
         }
         for l in 0..<base.config.numLayers { for t in LoRATarget.allCases {
             let (i, o) = t.dims(base.config)
