@@ -109,7 +109,7 @@ final class NewcomerModelShellTests: XCTestCase {
             "export merged \(merged) --dtype f64",
         ], home: home)
         let out = r.stdout
-        XCTAssertTrue(out.contains("note: the base model is written as"), out)
+        XCTAssertTrue(out.contains("is the GGUF's general.name, not a hub id"), out)
         XCTAssertTrue(out.contains("--base-model ID"), out)
         func baseName(_ dir: String) throws -> String? {
             let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/adapter_config.json"))) as? [String: Any]

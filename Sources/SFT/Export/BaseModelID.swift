@@ -17,8 +17,7 @@ public enum BaseModelID {
         }
         let (id, from) = guess(modelPath)
         if isHubID(id) { return (id, nil) }
-        return (id, "the base model is written as '\(id)' (\(from)), which other tools may not find; "
-                    + "pass --base-model ID with its hub id (e.g. HuggingFaceTB/SmolLM2-135M-Instruct) or a path they can load")
+        return (id, "'\(id)' is \(from), not a hub id other tools can load; pass --base-model ID (e.g. HuggingFaceTB/SmolLM2-135M-Instruct)")
     }
 
     /// `org/name`: two plain parts, as the Hugging Face hub names repositories.

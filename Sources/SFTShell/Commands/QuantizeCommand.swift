@@ -43,7 +43,7 @@ struct QuantizeCommand: ShellCommand {
         session.out.print(String(format: "int8 copy: %.1f MB (fp32 %.1f MB, %.2fx smaller)", int8MB, fp32MB, fp32MB / int8MB))
         session.out.print(String(format: "logits on a %d-token prompt: max |diff| %.4f, mean |diff| %.4f, top token %@",
                                  prompt.count, maxAbs, meanAbs, top(a) == top(b) ? "same" : "differs"))
-        session.out.print("ask, chat and serve answer with it until `quantize off`; it is rebuilt when the weights or adapter change")
+        session.out.print("answers now come from it; it follows the live model; `quantize off` ends it")
         let (qp, qd) = try Self.speed(q, prompt), (fp, fd) = try Self.speed(m.transformer, prompt)
         session.out.note(String(format: "quantized in %.2f s; prompt: int8 %.0f tok/s, fp32 model %.0f tok/s; decode: int8 %.1f tok/s, fp32 model %.1f tok/s",
                                 built, qp, fp, qd, fd))
