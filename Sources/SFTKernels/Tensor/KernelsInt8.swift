@@ -147,9 +147,9 @@ public struct Int8Matrix: @unchecked Sendable {
             var r0 = 0
             while r0 < R {
                 let m = min(tile, R - r0), start = r0
-                Parallel.rows(m, minPerChunk: 64) { rr in
-                    for r in rr { dequantizeRow(start + r, w + r * K, scale: sp[start + r]) }
-                }
+                // one thread: OpenBLAS's workers are still spinning after the previous sgemm, and Dispatch workers
+                // beside them only contend for the same cores
+                for r in 0..<m { dequantizeRow(start + r, w + r * K, scale: sp[start + r]) }
                 openblasGemm(.none, .transposed, m: n, n: m, k: K, a: x, lda: K, b: w, ldb: K,
                              beta: accumulate ? 1 : 0, c: y + r0, ldc: R)
                 r0 += m
