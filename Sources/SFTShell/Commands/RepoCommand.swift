@@ -94,7 +94,7 @@ struct RepoRemove: ShellCommand {
 
 struct RepoRename: ShellCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rename", abstract: "Rename an entry, keeping its history (entries trained from it follow); refuses an existing name.")
+        commandName: "rename", abstract: "Rename an entry, keeping its history; refuses an existing name.")
     @Argument(help: "Entry name now.") var old: String
     @Argument(help: "New name (must not exist).") var new: String
 
