@@ -133,7 +133,8 @@ func trainReal(_ label: String, key: String, lora loraConfig: LoRAConfig?, count
 }
 
 /// Prompt processing and greedy decode on the default model itself (as the peer does): 256 prompt tokens,
-/// then 128 new tokens, ignoring end-of-turn so every run decodes the same count.
+/// then 128 new tokens, ignoring end-of-turn so every run decodes the same count; then the same for
+/// `quantize int8`'s copy of it, in the same run, so the two rows compare on one machine state.
 func inference() throws {
     resetPeak()
     let model: Transformer
@@ -143,6 +144,11 @@ func inference() throws {
         FileHandle.standardError.write("  SFT_MODEL not set or not loadable: random weights of the same shape\n".data(using: .utf8)!)
         model = Transformer(params: randomParams(cfg))
     }
+    try inference(model, label: "", key: "")
+    try inference(Int8Model(params: model.params, lora: model.lora), label: "int8 ", key: "int8_")
+}
+
+func inference(_ model: DecodingModel, label: String, key: String) throws {
     let prompt = Array(tokens[0..<256])
     let cache = KVCache(config: cfg, capacity: 512)
     _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up, and build the fp16 decode weights
@@ -151,8 +157,8 @@ func inference() throws {
     var t0 = now()
     var logits = try model.prefill(prompt, cache: cache)
     let pre = now() - t0
-    print(String(format: "prefill 256 tokens: %.0f tok/s", 256 / pre))
-    print(String(format: "FIGURE prefill tok_s=%.1f", 256 / pre))
+    print(String(format: "%@prefill 256 tokens: %.0f tok/s", label, 256 / pre))
+    print(String(format: "FIGURE %@prefill tok_s=%.1f", key, 256 / pre))
     let n = 128
     t0 = now()
     for _ in 0..<n {
@@ -161,8 +167,8 @@ func inference() throws {
         logits = try model.decodeStep(Int32(best), cache: cache)
     }
     let dec = now() - t0
-    print(String(format: "decode greedy %d tokens after 256: %.1f tok/s  peak %.2f GB", n, Double(n) / dec, peakRSS()))
-    print(String(format: "FIGURE decode tok_s=%.1f", Double(n) / dec))
+    print(String(format: "%@decode greedy %d tokens after 256: %.1f tok/s  peak %.2f GB", label, n, Double(n) / dec, peakRSS()))
+    print(String(format: "FIGURE %@decode tok_s=%.1f", key, Double(n) / dec))
 }
 
 /// Issue 4's figure: load 100k short messages-JSONL chats and tokenise each with the default model's chat

@@ -93,7 +93,6 @@ public final class Session {
         model = m
         endRun(by: "`model load`")
         probes.forgetBaseAnswers()
-        repoState.int8 = nil
         repoState.adapterOrigin = nil
         repoState.modelOrigin = nil
     }

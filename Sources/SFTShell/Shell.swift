@@ -46,7 +46,9 @@ public final class Shell {
         // for the request in progress), except the few that must not block the server (ServingState.ungated).
         let gated = !ServingState.ungated.contains(command.words.first ?? "")
         let words = NegativeNumbers.joined(command.words)
-        let ran = gated ? session.serving.gate.withGate { dispatch(words) } : dispatch(words)
+        // The int8 copy follows the live model: checked after every command, under the gate `serve` answers from.
+        let body = { () -> Bool in let ok = self.dispatch(words); self.session.followInt8(); return ok }
+        let ran = gated ? session.serving.gate.withGate(body) : body()
         let interrupted = Cancellation.requested
         let ok = ran && !interrupted
         let output = session.out.endCapture()

@@ -1,6 +1,6 @@
 // INT8 quantization on the tiny PEFT fixture model: the matvec is exact for the int8 values (checked against a
 // dequantized fp32 matvec), every weight is within half a step of its row's scale, and Int8Model's prefill and
-// step-by-step decode agree and stay close to the fp32 model's logits (adapter merged).
+// step-by-step decode agree (to rounding) and stay close to the fp32 model's logits (adapter merged).
 import Foundation
 import XCTest
 import SFT
@@ -17,7 +17,7 @@ final class QuantizeTests: XCTestCase {
         for r in 0..<R {
             var ref: Float = 0
             for j in 0..<K {
-                let dq = Float(m.q[r * K + j]) * m.scales[r]
+                let dq = Float(m.value(row: r, col: j)) * m.scales[r]
                 XCTAssertLessThanOrEqual(abs(dq - w[r * K + j]), m.scales[r] / 2 + 1e-6)
                 ref += dq * x[j]
             }
@@ -35,7 +35,8 @@ final class QuantizeTests: XCTestCase {
         let cache = KVCache(config: base.config, capacity: ids.count)
         _ = try q.prefill(Array(ids.prefix(ids.count - 1)), cache: cache)
         let b = try q.decodeStep(ids.last!, cache: cache)
-        XCTAssertEqual(a, b)
+        // prefill runs the prompt as one batch (tiled sgemm), decodeStep one token (matvec): the same up to rounding
+        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-4)
         let fp = ref.adapter_logits.last!
         let maxDiff = zip(a, fp).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(maxDiff, 0.2, "int8 logits drift (0.093 when written)")
@@ -44,7 +45,7 @@ final class QuantizeTests: XCTestCase {
         let dq = LoRAIO.mergedCopy(base.params, lora: lora)
         func roundTrip(_ v: View, rows: Int, cols: Int) {
             let m = Int8Matrix(v.ptr, rows: rows, cols: cols)
-            for r in 0..<rows { for j in 0..<cols { v.ptr[r * cols + j] = Float(m.q[r * cols + j]) * m.scales[r] } }
+            for r in 0..<rows { for j in 0..<cols { v.ptr[r * cols + j] = Float(m.value(row: r, col: j)) * m.scales[r] } }
         }
         for l in 0..<base.config.numLayers { for t in LoRATarget.allCases {
             let (i, o) = t.dims(base.config)

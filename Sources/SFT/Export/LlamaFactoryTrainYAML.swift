@@ -23,7 +23,6 @@ extension LlamaFactoryJob {
 
         ### model
         model_name_or_path: \(scalar(model.hfPath ?? model.name))
-        trust_remote_code: true
 
         ### method
         stage: sft

@@ -7,6 +7,8 @@ public enum SafetensorsDType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16"
     public var bytes: Int { self == .f32 ? 4 : 2 }
     var ggml: GGUFTensorType { switch self { case .f32: return .f32; case .f16: return .f16; case .bf16: return .bf16 } }
+    /// config.json's torch_dtype for weights stored this way.
+    public var torchName: String { switch self { case .f32: return "float32"; case .f16: return "float16"; case .bf16: return "bfloat16" } }
 }
 
 public struct SafetensorsTensorInfo: Equatable, Sendable {

@@ -12,12 +12,17 @@ extension ModelConfig {
             "model_type": architecture.rawValue, "vocab_size": vocabSize, "hidden_size": hiddenSize,
             "intermediate_size": intermediateSize, "num_hidden_layers": numLayers, "num_attention_heads": numHeads,
             "num_key_value_heads": numKVHeads, "head_dim": headDim, "max_position_embeddings": maxPositions,
-            "rope_theta": Double(ropeTheta), "rms_norm_eps": Double(rmsNormEps), "tie_word_embeddings": tiedEmbeddings,
+            "rope_theta": Self.sourceDouble(ropeTheta), "rms_norm_eps": Self.sourceDouble(rmsNormEps), "tie_word_embeddings": tiedEmbeddings,
             "hidden_act": "silu", "torch_dtype": "float32",
         ]
         if architecture == .llama { j["attention_bias"] = attentionBias; j["mlp_bias"] = false }
         return j
     }
+
+    /// The Double a source file wrote for a value sft keeps as Float: the shortest decimal that reads back as
+    /// this Float (1e-05, which GGUF stores as float32 and config.json as 1e-05), not the Float's exact binary
+    /// value widened (9.999999747378752e-06).
+    static func sourceDouble(_ v: Float) -> Double { Double("\(v)") ?? Double(v) }
 
     /// GGUF metadata llama.cpp needs to run the model (no tokenizer keys).
     public var ggufMetadata: [(String, GGUFValue)] {
@@ -42,7 +47,8 @@ extension ModelConfig {
     }
 }
 
-/// Writes `directory`/config.json and `directory`/model.safetensors (creates the directory).
+/// Writes `directory`/config.json and `directory`/model.safetensors (creates the directory); the tensors are
+/// stored as `dtype` and config.json's torch_dtype names it.
 public func saveHFWeights(_ params: ParameterTensors, directory: String, dtype: SafetensorsDType = .f32) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var w = SafetensorsWriter(dtype: dtype)
@@ -50,7 +56,9 @@ public func saveHFWeights(_ params: ParameterTensors, directory: String, dtype: 
         try w.add(slot.hfName, shape: slot.shape, data: UnsafeBufferPointer(slot.view.buffer))
     }
     try withExtendedLifetime(params) { try w.write(to: directory + "/model.safetensors") }
-    let json = try JSONSerialization.data(withJSONObject: params.config.hfConfigJSON, options: [.prettyPrinted, .sortedKeys])
+    var config = params.config.hfConfigJSON
+    config["torch_dtype"] = dtype.torchName
+    let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
     try AtomicFile.write(json, to: directory + "/config.json")
 }
 
@@ -59,6 +67,24 @@ public func saveHFWeights(_ params: ParameterTensors, directory: String, dtype: 
 /// 1-D tensors are always F32.
 public func saveGGUF(_ params: ParameterTensors, to path: String, type: GGUFTensorType = .f16,
                      extraMetadata: [(String, GGUFValue)] = []) throws {
+    try saveGGUF(params, to: path, extraMetadata: extraMetadata) { _ in type }
+}
+
+/// Writes a GGUF file with each matrix in the type `export` picks for it (llama.cpp's choice for that file
+/// type, GGUFExportType); general.file_type says which.
+public func saveGGUF(_ params: ParameterTensors, to path: String, export: GGUFExportType,
+                     extraMetadata: [(String, GGUFValue)] = []) throws {
+    let c = params.config
+    let meta: [(String, GGUFValue)] = [("general.file_type", GGUFValue.uint32(export.fileType))]
+        + extraMetadata.filter { $0.0 != "general.file_type" }
+    try saveGGUF(params, to: path, extraMetadata: meta) { slot in
+        export.tensorType(name: slot.ggufName, cols: slot.shape.last ?? 1, numLayers: c.numLayers, tiedEmbeddings: c.tiedEmbeddings)
+    }
+}
+
+/// The writer behind both: matrices in `matrixType(slot)`, 1-D tensors F32.
+func saveGGUF(_ params: ParameterTensors, to path: String, extraMetadata: [(String, GGUFValue)],
+              matrixType: (WeightSlot) -> GGUFTensorType) throws {
     let c = params.config
     var g = GGUFWriter()
     for (k, v) in c.ggufMetadata + extraMetadata { g.add(k, v) }
@@ -69,7 +95,7 @@ public func saveGGUF(_ params: ParameterTensors, to path: String, type: GGUFTens
                 permuteRoPERows($0.baseAddress!, heads: heads, headDim: c.headDim, cols: slot.shape.count == 2 ? slot.shape[1] : 1)
             }
         }
-        let t: GGUFTensorType = slot.shape.count == 2 ? type : .f32
+        let t: GGUFTensorType = slot.shape.count == 2 ? matrixType(slot) : .f32
         try g.addTensor(slot.ggufName, type: t, dims: slot.shape.reversed(), floats: data)
     }
     try g.write(to: path)

@@ -1,7 +1,6 @@
 // QuantizeInt8: an inference-only INT8 copy of a model for chat-testing what a quantized deployment would say.
-// Every linear weight W (out, in), and the head, is stored per-row symmetric absmax:
-//   scale[r] = max_j |W[r, j]| / 127,   q[r, j] = round(W[r, j] / scale[r]) in [-127, 127]
-// and the matvec dequantizes on the fly: y[r] = scale[r] * sum_j q[r, j] * x[j] (SIMD16, rows in parallel).
+// Every linear weight W (out, in), and the head, is an Int8Matrix (per-row absmax, Tensor/KernelsInt8.swift):
+// decoding multiplies one token with `matvec`, a prompt runs as one batch through `matmul`, like Transformer's.
 // Norms and biases stay fp32, and so does an untied embedding (a tied one is read from the int8 head); RMSNorm, RoPE, attention and SwiGLU are the training kernels, and
 // the KV cache is the fp32 KVCache, so only the linear layers differ from Transformer's decode path.
 // LoRA is merged before quantizing (Int8Model(params:lora:) merges into a copy). `DecodingModel` is what a
@@ -16,66 +15,6 @@ public protocol DecodingModel: AnyObject {
 }
 
 extension Transformer: DecodingModel {}
-
-/// A (rows, cols) matrix as int8 with one fp32 scale per row.
-public struct Int8Matrix: @unchecked Sendable {
-    public let rows: Int, cols: Int
-    public let q: UnsafeMutablePointer<Int8>     // (rows, cols)
-    public let scales: [Float]                   // (rows)
-    private let owner: Owner
-
-    final class Owner { let p: UnsafeMutablePointer<Int8>; init(_ p: UnsafeMutablePointer<Int8>) { self.p = p }; deinit { p.deallocate() } }
-
-    public init(_ w: UnsafePointer<Float>, rows: Int, cols: Int) {
-        self.rows = rows
-        self.cols = cols
-        let q = UnsafeMutablePointer<Int8>.allocate(capacity: max(rows * cols, 1))
-        var scales = [Float](repeating: 0, count: rows)
-        scales.withUnsafeMutableBufferPointer { s in
-            let sp = s.baseAddress!
-            Parallel.rows(rows, minPerChunk: 64) { range in
-                for r in range {
-                    let row = w + r * cols
-                    var m: Float = 0
-                    for j in 0..<cols { m = max(m, abs(row[j])) }
-                    let scale = m / 127
-                    sp[r] = scale
-                    let inv: Float = scale > 0 ? 1 / scale : 0
-                    for j in 0..<cols { q[r * cols + j] = Int8(max(-127, min(127, (row[j] * inv).rounded()))) }
-                }
-            }
-        }
-        self.q = q
-        self.scales = scales
-        owner = Owner(q)
-    }
-
-    public var bytes: Int { rows * cols + rows * 4 }
-
-    /// y (rows) = (or +=) W x for one vector x (cols).
-    public func matvec(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, accumulate: Bool = false) {
-        let (R, K, q) = (rows, cols, q)
-        scales.withUnsafeBufferPointer { s in
-            let sp = s.baseAddress!
-            Parallel.rows(R, minPerChunk: 256) { range in
-                for r in range {
-                    let row = q + r * K
-                    var acc = SIMD16<Float>(repeating: 0)
-                    var j = 0
-                    while j + 16 <= K {
-                        let qi = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Int8>.self)
-                        let xv = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<Float>.self)
-                        acc += SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: qi)) * xv
-                        j += 16
-                    }
-                    var sum = acc.sum()
-                    while j < K { sum += Float(row[j]) * x[j]; j += 1 }
-                    y[r] = accumulate ? y[r] + sp[r] * sum : sp[r] * sum
-                }
-            }
-        }
-    }
-}
 
 /// An INT8 copy of a model (LoRA merged) that decodes with the fp32 kernels for everything but the linears.
 public final class Int8Model: DecodingModel, @unchecked Sendable {
@@ -135,53 +74,50 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
             throw SFTError("token id \(bad) is outside the vocabulary of \(config.vocabSize)", hint: "the tokenizer and model do not match")
         }
-        var logits: [Float] = []
-        for (i, t) in tokens.enumerated() { logits = step(t, cache, wantLogits: i == tokens.count - 1) }
-        return logits
+        return run(tokens, cache)
     }
 
     public func decodeStep(_ token: Int32, cache: KVCache) throws -> [Float] { try prefill([token], cache: cache) }
 
-    /// One token at position cache.length through every layer (Transformer.run with n = 1, int8 linears).
-    private func step(_ token: Int32, _ cache: KVCache, wantLogits: Bool) -> [Float] {
-        let c = config, p0 = cache.length, Tk = p0 + 1
+    /// `tokens` at positions cache.length... through every layer (Transformer.run with int8 linears); returns
+    /// the last position's logits.
+    private func run(_ tokens: [Int32], _ cache: KVCache) -> [Float] {
+        let c = config, n = tokens.count, p0 = cache.length, Tk = p0 + n
         let (C, Q, KV, FF, NH) = (c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
-        let s = FloatBuffer(count: 2 * C + 2 * Q + 3 * FF + NH * Tk + 1 + 16 * 10)   // + Carver alignment
+        let s = FloatBuffer(count: n * (2 * C + 2 * Q + 3 * FF + NH * Tk + 1) + 16 * 10)   // + Carver alignment
         var k = Carver(s)
-        let x = k.take([C]).ptr, ln = k.take([C]).ptr, q = k.take([Q]).ptr, att = k.take([Q]).ptr
-        let gate = k.take([FF]).ptr, up = k.take([FF]).ptr, h = k.take([FF]).ptr, probs = k.take([NH, Tk]).ptr, rstd = k.take([1]).ptr
-        if c.tiedEmbeddings {   // the int8 head is the embedding table: dequantize the token's row
-            let row = head.q + Int(token) * C, scale = head.scales[Int(token)]
-            for j in 0..<C { x[j] = Float(row[j]) * scale }
+        let x = k.take([n, C]).ptr, ln = k.take([n, C]).ptr, q = k.take([n, Q]).ptr, att = k.take([n, Q]).ptr
+        let gate = k.take([n, FF]).ptr, up = k.take([n, FF]).ptr, h = k.take([n, FF]).ptr
+        let probs = k.take([NH, n, Tk]).ptr, rstd = k.take([n]).ptr
+        if c.tiedEmbeddings {   // the int8 head is the embedding table: dequantize each token's row
+            for (i, t) in tokens.enumerated() { head.dequantizeRow(Int(t), x + i * C, scale: head.scales[Int(t)]) }
         } else {
-            var tok = token
-            embeddingForward(x, &tok, embedding!.ptr, n: 1, C: C)
+            embeddingForward(x, tokens, embedding!.ptr, n: n, C: C)
         }
-        func bias(_ y: UnsafeMutablePointer<Float>, _ b: View?, _ l: Int, _ n: Int) {
+        func bias(_ y: UnsafeMutablePointer<Float>, _ b: View?, _ l: Int, _ width: Int) {
             guard let b else { return }
             let bp = b.slice(l).ptr
-            for i in 0..<n { y[i] += bp[i] }
+            for i in 0..<n { for j in 0..<width { y[i * width + j] += bp[j] } }
         }
         for l in 0..<c.numLayers {
             let w = layers[l]
             let kc = cache.k.base + l * cache.capacity * KV, vc = cache.v.base + l * cache.capacity * KV
-            rmsnormForward(ln, rstd, x, attnNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
-            w[.q]!.matvec(q, ln); bias(q, bq, l, Q)
-            w[.k]!.matvec(kc + p0 * KV, ln); bias(kc + p0 * KV, bk, l, KV)
-            w[.v]!.matvec(vc + p0 * KV, ln); bias(vc + p0 * KV, bv, l, KV)
-            ropeForward(q, rope, n: 1, T: 1, posOffset: p0, heads: NH)
-            ropeForward(kc + p0 * KV, rope, n: 1, T: 1, posOffset: p0, heads: c.numKVHeads)
-            attentionForward(att, probs, q, kc, vc, B: 1, Tq: 1, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)
-            w[.o]!.matvec(x, att, accumulate: true)
-            rmsnormForward(ln, rstd, x, mlpNorm.slice(l).ptr, n: 1, C: C, eps: c.rmsNormEps)
-            w[.gate]!.matvec(gate, ln)
-            w[.up]!.matvec(up, ln)
-            swigluForward(h, gate, up, n: FF)
-            w[.down]!.matvec(x, h, accumulate: true)
+            rmsnormForward(ln, rstd, x, attnNorm.slice(l).ptr, n: n, C: C, eps: c.rmsNormEps)
+            w[.q]!.matmul(q, ln, n: n); bias(q, bq, l, Q)
+            w[.k]!.matmul(kc + p0 * KV, ln, n: n); bias(kc + p0 * KV, bk, l, KV)
+            w[.v]!.matmul(vc + p0 * KV, ln, n: n); bias(vc + p0 * KV, bv, l, KV)
+            ropeForward(q, rope, n: n, T: n, posOffset: p0, heads: NH)
+            ropeForward(kc + p0 * KV, rope, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
+            attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)
+            w[.o]!.matmul(x, att, n: n, accumulate: true)
+            rmsnormForward(ln, rstd, x, mlpNorm.slice(l).ptr, n: n, C: C, eps: c.rmsNormEps)
+            w[.gate]!.matmul(gate, ln, n: n)
+            w[.up]!.matmul(up, ln, n: n)
+            swigluForward(h, gate, up, n: n * FF)
+            w[.down]!.matmul(x, h, n: n, accumulate: true)
         }
-        cache.advance(1)
-        guard wantLogits else { return [] }
-        rmsnormForward(ln, rstd, x, finalNorm.ptr, n: 1, C: C, eps: c.rmsNormEps)
+        cache.advance(n)
+        rmsnormForward(ln, rstd, x + (n - 1) * C, finalNorm.ptr, n: 1, C: C, eps: c.rmsNormEps)
         var logits = [Float](repeating: 0, count: c.vocabSize)
         logits.withUnsafeMutableBufferPointer { head.matvec($0.baseAddress!, ln) }
         return logits

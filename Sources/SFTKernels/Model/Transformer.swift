@@ -24,6 +24,9 @@ public final class Transformer: @unchecked Sendable {
     /// Single-token decoding streams fp16 copies of the weights (half the memory traffic); prefill stays fp32.
     public var halfPrecisionDecode = true
     var decodeWeights: DecodeWeights? = nil
+    /// Bumped whenever the weights may have changed (a training forward, invalidateDecodeWeights), so copies
+    /// made from them (the int8 copy) can tell they are stale.
+    public private(set) var weightsVersion: UInt64 = 0
     private var dropoutActive = false
 
     public init(params: ParameterTensors) {
@@ -52,7 +55,7 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// Drops the fp16 decode copies; call after changing `params` other than through training (e.g. LoRA merge).
-    public func invalidateDecodeWeights() { decodeWeights = nil }
+    public func invalidateDecodeWeights() { decodeWeights = nil; weightsVersion &+= 1 }
 
     /// Zeroes full gradients and LoRA gradients.
     public func zeroGradients() {
@@ -75,7 +78,7 @@ public final class Transformer: @unchecked Sendable {
         let (N, C, V) = (B * T, config.hiddenSize, config.vocabSize)
         self.tokens = tokens; self.targets = targets; self.mask = mask
         dropoutActive = needGradients
-        if needGradients { dropoutStep &+= 1; decodeWeights = nil }   // the weights are about to change
+        if needGradients { dropoutStep &+= 1; decodeWeights = nil; weightsVersion &+= 1 }   // the weights are about to change
         layersForward(a, B: B, T: T)
         rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
         let trained = mask.reduce(0, +)

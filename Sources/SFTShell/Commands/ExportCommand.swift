@@ -1,10 +1,13 @@
 // The `export` group: the active adapter or model in formats other tools load.
-//   export peft DIR      adapter_config.json + adapter_model.safetensors (HF PEFT, LLaMA-Factory, vLLM)
-//   export merged DIR    config.json + model.safetensors (fp32, LoRA merged) + tokenizer files (copied from an HF
-//                        source; from a GGUF source: tokenizer.json built from the GGUF vocabulary and merges,
-//                        tokenizer_config.json with the chat template and special tokens, generation_config.json)
-//   export gguf FILE     merged weights as F32/F16/Q8_0 with every tokenizer.* key of the source GGUF
-//                        (vocabulary, merges, special ids, chat template, so stop tokens travel)
+//   export peft DIR      adapter_config.json + adapter_model.safetensors (HF PEFT, LLaMA-Factory, vLLM);
+//                        base_model_name_or_path from --base-model or BaseModelID's guess (with a note)
+//   export merged DIR    config.json + model.safetensors (--dtype f32|bf16|f16, LoRA merged) + tokenizer files
+//                        (copied from an HF source; from a GGUF source: tokenizer.json built from the GGUF
+//                        vocabulary and merges, tokenizer_config.json with the chat template and special tokens,
+//                        generation_config.json)
+//   export gguf FILE     merged weights as f32/f16/q8_0/q4_0/q4_k_m (GGUFExportType: llama.cpp's per-tensor types)
+//                        with every tokenizer.* key of the source GGUF (vocabulary, merges, special ids, chat
+//                        template, so stop tokens travel)
 //   export ollama DIR    model.gguf + Modelfile (TEMPLATE, SYSTEM, stop and sampling parameters)
 //   export job DIR       a LLaMA-Factory job: datasets, training YAML, DeepSpeed config, launch script
 // LoRA is merged into a copy of the weights, never into the live model.
@@ -21,13 +24,17 @@ struct ExportCommand: ParsableCommand {
 struct ExportPEFT: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(commandName: "peft", abstract: "Write the active adapter as a PEFT adapter directory.")
     @Argument(help: "Directory to write (created).") var dir: String
+    @Option(help: "base_model_name_or_path: the base model's hub id or a path PEFT can load (default: guessed from the model).")
+    var baseModel: String?
 
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
         let lora = try session.requireAdapter()
         let d = (dir as NSString).expandingTildeInPath
-        try LoRAIO.write(lora, directory: d, baseModelName: m.name)
-        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(Format.big(lora.params.count)) parameters)")
+        let base = try BaseModelID.resolve(modelPath: m.path, given: baseModel)
+        try LoRAIO.write(lora, directory: d, baseModelName: base.id)
+        session.out.print("wrote \(d)/: \(LoRAIO.configFile), \(LoRAIO.weightsFile) (rank \(lora.config.rank), \(Format.big(lora.params.count)) parameters, base \(base.id))")
+        if let note = base.note { session.out.print("note: " + note) }
     }
 }
 
@@ -35,12 +42,14 @@ struct ExportMerged: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
         commandName: "merged", abstract: "Write an HF model directory: config.json, model.safetensors (adapter merged), tokenizer files.")
     @Argument(help: "Directory to write (created).") var dir: String
+    @Option(help: "Weight type in model.safetensors: f32, bf16 or f16 (config.json's torch_dtype says which).")
+    var dtype: ExportDType = .f32
 
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
         let d = (dir as NSString).expandingTildeInPath
         let merged = LoRAIO.mergedCopy(m.params, lora: m.transformer.lora)
-        try saveHFWeights(merged, directory: d)
+        try saveHFWeights(merged, directory: d, dtype: dtype.safetensors)
         var written = ["config.json", "model.safetensors"]
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: m.path, isDirectory: &isDir), isDir.boolValue {
@@ -67,18 +76,21 @@ struct ExportMerged: ShellCommand, CompletesPaths {
                 written.append(file)
             }
         }
-        session.out.print("wrote \(d)/: \(written.joined(separator: ", "))\(m.transformer.lora == nil ? "" : " (adapter merged)")")
+        session.out.print("wrote \(d)/: \(written.joined(separator: ", ")) (\(dtype.rawValue)\(m.transformer.lora == nil ? "" : ", adapter merged"))")
     }
 }
 
-/// --type for GGUF exports.
-enum ExportGGUFType: String, ExpressibleByArgument, CaseIterable {
-    case f32, f16, q8_0
-    var tensorType: GGUFTensorType { switch self { case .f32: .f32; case .f16: .f16; case .q8_0: .q8_0 } }
+/// --dtype for merged HF exports.
+enum ExportDType: String, ExpressibleByArgument, CaseIterable {
+    case f32, bf16, f16
+    var safetensors: SafetensorsDType { switch self { case .f32: .f32; case .bf16: .bf16; case .f16: .f16 } }
 }
 
+/// --type for GGUF exports.
+extension GGUFExportType: @retroactive ExpressibleByArgument {}
+
 /// Writes the merged active model as GGUF with the source GGUF's tokenizer keys; returns the file size.
-func exportGGUF(_ m: ChatModel, to path: String, type: ExportGGUFType) throws -> Int64 {
+func exportGGUF(_ m: ChatModel, to path: String, type: GGUFExportType) throws -> Int64 {
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: m.path, isDirectory: &isDir), isDir.boolValue {
         throw SFTError("export gguf needs a model loaded from GGUF (its tokenizer keys are copied)",
@@ -88,9 +100,8 @@ func exportGGUF(_ m: ChatModel, to path: String, type: ExportGGUFType) throws ->
     let g = try GGUFFile(path: m.path)
     var meta = g.tokenizerMetadata
     meta.insert(("general.name", .string(m.name)), at: 0)
-    meta.insert(("general.file_type", .uint32(type == .f32 ? 0 : type == .f16 ? 1 : 7)), at: 1)
     let merged = LoRAIO.mergedCopy(m.params, lora: m.transformer.lora)
-    try saveGGUF(merged, to: path, type: type.tensorType, extraMetadata: meta)
+    try saveGGUF(merged, to: path, export: type, extraMetadata: meta)
     return ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
 }
 
@@ -98,7 +109,8 @@ struct ExportGGUF: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
         commandName: "gguf", abstract: "Write the model (adapter merged) as one GGUF file with its tokenizer and chat template.")
     @Argument(help: "File to write, e.g. model.gguf.") var file: String
-    @Option(help: "Weight type: f32, f16 or q8_0.") var type: ExportGGUFType = .f16
+    @Option(help: "Weight type: f32, f16, q8_0, q4_0 or q4_k_m (llama.cpp's mix: Q4_K, Q6_K for the head and some attn_v/ffn_down).")
+    var type: GGUFExportType = .f16
 
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
@@ -112,7 +124,7 @@ struct ExportOllama: ShellCommand, CompletesPaths {
     static let configuration = CommandConfiguration(
         commandName: "ollama", abstract: "Write model.gguf and a Modelfile whose template, stops and sampling match sft's.")
     @Argument(help: "Directory to write (created).") var dir: String
-    @Option(help: "Weight type: f32, f16 or q8_0.") var type: ExportGGUFType = .f16
+    @Option(help: "Weight type: f32, f16, q8_0, q4_0 or q4_k_m.") var type: GGUFExportType = .f16
 
     mutating func run(session: Session) throws {
         let m = try session.requireModel()
@@ -140,7 +152,8 @@ struct ExportJob: ShellCommand, CompletesPaths {
     @Option(help: "Training set (default: the last loaded); NAME.valid is used for validation when loaded.") var data: String?
     @Option(help: "Nodes.") var nodes: Int = 1
     @Option(help: "GPUs per node.") var gpus: Int = 8
-    @Option(help: "The HF model id or path on the cluster (default: the active model's name).") var base: String?
+    @Option(name: [.customLong("base-model"), .customLong("base")],
+            help: "The HF model id or path on the cluster (default: guessed from the model, with a note).") var baseModel: String?
     @Flag(help: "Train all weights instead of LoRA.") var full = false
 
     mutating func run(session: Session) throws {
@@ -164,12 +177,16 @@ struct ExportJob: ShellCommand, CompletesPaths {
         let d = (dir as NSString).expandingTildeInPath
         var isDir: ObjCBool = false
         let hf = FileManager.default.fileExists(atPath: m.path, isDirectory: &isDir) && isDir.boolValue ? m.path : nil
+        // An HF directory given by path stays a path (the job may run where it is mounted); otherwise a hub id.
+        let base = try BaseModelID.resolve(modelPath: m.path, given: baseModel)
+        let hfPath = baseModel != nil || hf == nil || BaseModelID.isHubID(base.id) ? base.id : hf!
         try LlamaFactoryJob.write(to: d, datasets: [(name: name, train: train.conversations, valid: valid?.conversations)],
-                                  model: (name: m.name, hfPath: base ?? hf), template: m.template.name,
+                                  model: (name: m.name, hfPath: hfPath), template: m.template.name,
                                   mode: full ? .full : .lora, hyper: h, loraTargets: targets,
                                   cluster: LlamaFactoryJob.Cluster(nodes: nodes, gpusPerNode: gpus))
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: d).filter { !$0.hasPrefix(".") }.sorted()) ?? []
         session.out.print("wrote \(d)/: \(files.joined(separator: ", "))")
         session.out.print("train: \(Plural.count(train.count, "sample"))\(valid.map { ", valid: \($0.count) samples" } ?? ""); the adapter it writes loads back with `lora load DIR`")
+        if hfPath == base.id, let note = base.note { session.out.print("note: " + note) }
     }
 }

@@ -34,7 +34,6 @@ struct ModelLoad: ShellCommand, CompletesPaths {
             session.setModel(m)
             session.repoState.modelOrigin = String(path.dropFirst(5))
             session.repoState.adapterOrigin = nil
-            session.repoState.int8 = nil
             session.out.print("loaded repo:\(path.dropFirst(5)) on \(m.name): \(ModelInfo.summary(m))")
             return sayDropped()
         }
@@ -51,7 +50,6 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         session.setModel(m)
         session.repoState.modelOrigin = nil
         session.repoState.adapterOrigin = nil
-        session.repoState.int8 = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
         sayDropped()
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))

@@ -1,5 +1,5 @@
 // The `repo` group: `repo list` (table), `repo show NAME` (the whole manifest, hashes short), `repo rm NAME`,
-// `repo gc` (what was freed), `repo verify NAME` (re-hash every file, name the damaged one). Also
+// `repo rename OLD NEW` (keeps the manifest and its lineage), `repo gc` (what was freed), `repo verify NAME` (re-hash every file, name the damaged one). Also
 // `model load repo:NAME`: a full-weights entry loaded into a model built from its recorded base file (for the
 // tokenizer and template), hashes verified first; the active model is replaced only when all of it loaded.
 import ArgumentParser
@@ -9,7 +9,7 @@ import SFT
 struct RepoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repo", abstract: "List, show, verify and remove saved entries of the local repository.",
-        subcommands: [RepoList.self, RepoShow.self, RepoRemove.self, RepoGC.self, RepoVerify.self])
+        subcommands: [RepoList.self, RepoShow.self, RepoRename.self, RepoRemove.self, RepoGC.self, RepoVerify.self])
 }
 
 struct RepoList: ShellCommand {
@@ -116,6 +116,23 @@ struct RepoRemove: ShellCommand {
     mutating func run(session: Session) throws {
         try session.repository().remove(name)
         session.out.print("removed '\(name)' (repo gc frees its files)")
+    }
+}
+
+struct RepoRename: ShellCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rename", abstract: "Rename an entry, keeping its history; refuses an existing name.")
+    @Argument(help: "Entry name now.") var old: String
+    @Argument(help: "New name (must not exist).") var new: String
+
+    mutating func run(session: Session) throws {
+        let r = try session.repository().rename(old, to: new)
+        let name = r.manifest.name
+        if session.repoState.adapterOrigin == old { session.repoState.adapterOrigin = name }
+        if session.repoState.modelOrigin == old { session.repoState.modelOrigin = name }
+        var line = "renamed '\(old)' to '\(name)'"
+        if !r.children.isEmpty { line += "; \(Plural.count(r.children.count, "entry", "entries")) trained from it now name\(r.children.count == 1 ? "s" : "") '\(name)' as parent (\(r.children.joined(separator: ", ")))" }
+        session.out.print(line)
     }
 }
 

@@ -63,7 +63,6 @@ enum ResumeRun {
         run.heldOut = TrainSupport.probe(session.datasets[state.validName ?? ""] ?? trainSet)
         try applySettings(state.hyper, mode: state.mode, session)
         if let rng = state.rng { session.rng = rng }
-        session.repoState.int8 = nil
         session.repoState.adapterOrigin = state.mode == .lora ? manifest.name : nil
         run.savedStep = t.position.step           // the repository entry holds this state
         session.begin(run)

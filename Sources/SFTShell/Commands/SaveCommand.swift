@@ -14,8 +14,11 @@ public final class RepoSessionState {
     public var adapterOrigin: String?
     /// The repo entry a full-weights model was loaded from.
     public var modelOrigin: String?
-    /// `quantize int8`'s copy of the active model (adapter merged); nil after `quantize off` or a model change.
-    public var int8: Int8Model?
+    /// `quantize int8`'s copy of the active model (adapter merged), kept in step with it after every command
+    /// (Session.followInt8); nil after `quantize off`.
+    public var int8Copy: LiveInt8Copy?
+    /// What answers instead of the fp32 model: the int8 copy, while `quantize int8` is on.
+    public var int8: Int8Model? { int8Copy?.model }
 }
 
 extension Session {

@@ -29,7 +29,12 @@ public enum StatusReport {
     /// The active model in one line.
     public static func modelLines(_ session: Session) -> [(String, String)] {
         guard let m = session.model else { return [("model", "none loaded (model load default | PATH)")] }
-        return [("model", "\(m.name): \(ModelInfo.summary(m))")]
+        var lines = [("model", "\(m.name): \(ModelInfo.summary(m))")]
+        if let q = session.repoState.int8 {   // only while on, so transcripts without `quantize` do not change
+            lines.append(("int8", String(format: "on, %.1f MB%@: ask, chat and serve answer with it",
+                                         Double(q.bytes) / 1_048_576, m.transformer.lora?.enabled == true ? ", adapter merged" : "")))
+        }
+        return lines
     }
 
     /// Datasets, adapters and checkpoints (placeholders until those land in Session).
