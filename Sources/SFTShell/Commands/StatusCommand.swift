@@ -31,8 +31,8 @@ public enum StatusReport {
         guard let m = session.model else { return [("model", "none loaded (model load default | PATH)")] }
         var lines = [("model", "\(m.name): \(ModelInfo.summary(m))")]
         if let q = session.repoState.int8 {   // only while on, so transcripts without `quantize` do not change
-            lines.append(("int8", String(format: "on, %.1f MB%@: ask, chat and serve answer with it",
-                                         Double(q.bytes) / 1_048_576, m.transformer.lora?.enabled == true ? ", adapter merged" : "")))
+            let merged = m.transformer.lora?.enabled == true ? ", adapter merged" : ""
+            lines.append(("int8", "on, \(Format.size(q.bytes))\(merged): ask, chat and serve answer with it"))
         }
         return lines
     }
