@@ -47,7 +47,7 @@ public struct REPL {
                 session.quitRequested = true
             case .line(let line):
                 editor.remember(line)
-                shell.execute(line: line)
+                TerminalEcho.suppressed { shell.execute(line: line) }
                 editor.saveHistory()
             }
         }

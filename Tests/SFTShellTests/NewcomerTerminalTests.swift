@@ -53,6 +53,20 @@ final class NewcomerTerminalTests: XCTestCase {
         XCTAssertTrue(term.awaitPrompt(), term.screen())
     }
 
+    func testTextTypedDuringTrainIsNotEchoedIntoItsLinesAndWaitsForThePrompt() {
+        run("data load \(identity)", until: "loaded 24 of 24")
+        run("lora add", until: "trainable parameters")
+        run("set max-seq-len 64", until: "max-seq-len = 64")
+        term.type("train 3"); term.keys("Enter")
+        XCTAssertTrue(term.waitFor(timeout: 60) { $0.contains("LoRA on 'identity'") }, term.screen())
+        term.type("zqzq")   // typed while training runs, no Enter
+        XCTAssertTrue(term.waitFor(timeout: 120) { $0.contains("train: 3 steps") }, term.screen())
+        XCTAssertTrue(term.waitFor { _ in self.term.lastLine() == "sft> zqzq" }, "typed-ahead text not at the prompt:\n" + term.screen())
+        let lines = term.screen().split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.filter { $0.contains("zqzq") }.count, 1, "typed text echoed into train's lines:\n" + term.screen())
+        term.keys("C-u")
+    }
+
     func testCtrlDInChatEndsItsLineAndReturnsToTheShell() {
         run("chat", until: "chatting with")
         XCTAssertTrue(awaitChatPrompt(), term.screen())

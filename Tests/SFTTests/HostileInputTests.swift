@@ -44,8 +44,8 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try RegularFile.read(write("empty.json", []), limit: 100, what: "config"), Data())
         let bytes = (0..<5000).map { UInt8($0 % 251) }
         XCTAssertEqual(try RegularFile.read(write("some.json", bytes), limit: 5000, what: "config"), Data(bytes))
-        let refused = message { _ = try RegularFile.read(write("big.json", bytes), limit: 4000, what: "config") }
-        XCTAssertTrue(refused.contains("config is 5 KB, more than the 4 KB"), refused)
+        let refused = message { _ = try RegularFile.read(write("big.json", bytes), limit: 4096, what: "config") }
+        XCTAssertTrue(refused.contains("config is 4.9 KiB, more than the 4.0 KiB"), refused)
         XCTAssertTrue(message { _ = try RegularFile.read(dir, limit: 10, what: "config") }.contains("directory"))
         XCTAssertTrue(message { _ = try RegularFile.read(dir + "/none", limit: 10, what: "config") }.contains("no such file"))
     }
