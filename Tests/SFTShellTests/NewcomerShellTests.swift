@@ -165,6 +165,14 @@ final class NewcomerShellTests: XCTestCase {
 
     // MARK: rough edges
 
+    func testStepsPastThePlannedScheduleAreNotCountedAsAFraction() throws {
+        // 24 chats in batches of 12: the schedule plans 2 steps; a third runs past it
+        let r = try script(["set batch-size 12", "set max-seq-len 64", "data load sessions/data/identity.jsonl", "lora add", "train 3"])
+        XCTAssertTrue(r.stdout.contains("step 2/2  loss"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("step 3 (plan 2)  loss"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("step 3/2"), r.stdout)
+    }
+
     func testHistoryTakesACountLikeLast() throws {
         let r = try SFTBinary.run(["--no-model", "-c", "set seed 1; set seed 2; set seed 3; history 2; history --last 1"], home: home)
         XCTAssertEqual(r.code, 0, r.stdout)

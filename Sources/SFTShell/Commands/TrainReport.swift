@@ -44,11 +44,16 @@ final class TrainReport {
         session.out.print(line)
     }
 
+    /// "step 4/30"; past the planned schedule (a `train N` beyond it) "step 34 (plan 30)", never "34/30".
+    static func stepText(_ step: Int, total: Int) -> String {
+        step <= total ? "step \(step)/\(total)" : "step \(step) (plan \(total))"
+    }
+
     static func stepLine(_ r: StepRecord, total: Int) -> String {
         if r.skipped {
-            return "step \(r.step)/\(total)  skipped: loss \(r.loss), grad norm \(r.gradNorm) are not finite; weights stay as after step \(r.step - 1)"
+            return "\(stepText(r.step, total: total))  skipped: loss \(r.loss), grad norm \(r.gradNorm) are not finite; weights stay as after step \(r.step - 1)"
         }
-        return "step \(r.step)/\(total)  loss \(TrainSupport.fmt(r.loss))  lr \(TrainSupport.sci(r.lr))  gnorm \(TrainSupport.fmt(r.gradNorm, 2))"
+        return "\(stepText(r.step, total: total))  loss \(TrainSupport.fmt(r.loss))  lr \(TrainSupport.sci(r.lr))  gnorm \(TrainSupport.fmt(r.gradNorm, 2))"
     }
 
     func handle(_ event: TrainEvent) throws {
@@ -62,7 +67,7 @@ final class TrainReport {
             bar.update(Double(done))
             if tty, Date().timeIntervalSince(lastDraw) > 0.2 {
                 lastDraw = Date()
-                let status = "\r\u{1B}[K" + bar.line() + "  step \(r.step)/\(total)  loss \(TrainSupport.fmt(r.loss))  "
+                let status = "\r\u{1B}[K" + bar.line() + "  \(Self.stepText(r.step, total: total))  loss \(TrainSupport.fmt(r.loss))  "
                     + StepShapeText.text(run.trainer.lastStepShape, packing: run.trainer.hyper.packing) + "  \(Int(r.tokensPerSecond)) tok/s"
                 FileHandle.standardError.write(Data(status.utf8))
                 statusShown = true
