@@ -67,6 +67,20 @@ final class NewcomerTerminalTests: XCTestCase {
         term.keys("C-u")
     }
 
+    func testTrainsStatusLineFitsEightyColumnsAndLeavesNothingBehind() throws {
+        term.close()
+        term = try TmuxTerminal(home: home, columns: 80)
+        term.awaitPrompt()
+        run("data load \(identity)", until: "loaded 24 of 24")
+        run("lora add", until: "trainable parameters")
+        run("set max-seq-len 64", until: "max-seq-len = 64")
+        run("train 4", until: "train: 4 steps", timeout: 120)
+        XCTAssertTrue(term.awaitPrompt(), term.screen())
+        // the status line (progress bar, step, loss, rows, tok/s) was redrawn in place and cleared: no piece of it
+        // is left between the step lines, however long it was
+        XCTAssertFalse(term.screen().contains("train ["), term.screen())
+    }
+
     func testCtrlDInChatEndsItsLineAndReturnsToTheShell() {
         run("chat", until: "chatting with")
         XCTAssertTrue(awaitChatPrompt(), term.screen())

@@ -67,9 +67,11 @@ final class TrainReport {
             bar.update(Double(done))
             if tty, Date().timeIntervalSince(lastDraw) > 0.2 {
                 lastDraw = Date()
-                let status = "\r\u{1B}[K" + bar.line() + "  \(Self.stepText(r.step, total: total))  loss \(TrainSupport.fmt(r.loss))  "
+                let status = bar.line() + "  \(Self.stepText(r.step, total: total))  loss \(TrainSupport.fmt(r.loss))  "
                     + StepShapeText.text(run.trainer.lastStepShape, packing: run.trainer.hyper.packing) + "  \(Int(r.tokensPerSecond)) tok/s"
-                FileHandle.standardError.write(Data(status.utf8))
+                // one terminal row (ASCII), or the wrapped part would stay on screen: `\r ESC[K` clears one row
+                let fitted = String(status.prefix(max(20, Terminal.width() - 1)))
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + fitted).utf8))
                 statusShown = true
             }
         case .evaluation(let step, let e, let improved):
