@@ -67,6 +67,16 @@ final class NewcomerTerminalTests: XCTestCase {
         term.keys("C-u")
     }
 
+    func testAFIFOInPlaceOfTheHistoryFileDoesNotHangTheShell() throws {
+        term.close()
+        XCTAssertEqual(mkfifo(home.appendingPathComponent("history").path, 0o600), 0)
+        term = try TmuxTerminal(home: home)
+        XCTAssertTrue(term.awaitPrompt(), "no prompt with a FIFO as the history file:\n" + term.screen())
+        run("get seed", until: "seed = 42")
+        run("set seed 7", until: "seed = 7")   // the append after `get seed` must not block on the FIFO
+        XCTAssertTrue(term.awaitPrompt(), term.screen())
+    }
+
     func testTrainsStatusLineFitsEightyColumnsAndLeavesNothingBehind() throws {
         term.close()
         term = try TmuxTerminal(home: home, columns: 80)

@@ -10,9 +10,15 @@ enum HistoryFile {
     static let limit = 2000
     static let libeditHeader = "_HiStOrY_V2_"
 
+    /// The file's text; empty when it is missing, not a regular file (a FIFO would block) or past 64 MiB.
+    static func text(_ url: URL) -> String {
+        guard let data = try? RegularFile.read(url.path, limit: 64 << 20, what: "history file") else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The commands in the file, oldest first (empty when it is missing).
     static func read(_ url: URL) -> [String] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let text = text(url)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         if lines.first == libeditHeader { lines = lines.dropFirst().map(unvis) }
         return Array(lines.suffix(limit))
@@ -22,16 +28,20 @@ enum HistoryFile {
     static func append(_ lines: [String], to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileLock.with(url.path + ".lock", exclusive: true, wait: 5, what: "the history file") {
-            let old = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            let old = text(url)
             let oldLines = old.split(separator: "\n", omittingEmptySubsequences: true)
             if old.hasPrefix(libeditHeader + "\n") || oldLines.count + lines.count > 2 * limit {
                 let kept = (read(url) + lines).suffix(limit)       // rewritten whole: libedit's format, or cut back
                 try SFT.AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
                 return
             }
-            let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            // O_NONBLOCK: a FIFO in the file's place must not block the shell (it is refused just below)
+            let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
             guard fd >= 0 else { throw SFTError("cannot write the history file", hint: "check permissions on $SFT_HOME", file: url.path) }
             defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { throw SFTError("cannot stat the history file", file: url.path) }
+            try RegularFile.require(st, url.path)
             let bytes = Array(((old.isEmpty || old.hasSuffix("\n") ? "" : "\n") + lines.map { $0 + "\n" }.joined()).utf8)
             var off = 0
             while off < bytes.count {
