@@ -44,10 +44,6 @@ struct ReferenceSHA256: Sendable {
         }
     }
 
-    public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
-    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
-    public mutating func update(_ string: String) { update(Data(string.utf8)) }
-
     /// Pads, compresses the last block(s) and returns the 32-byte digest. The hasher is spent afterwards.
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
@@ -61,39 +57,12 @@ struct ReferenceSHA256: Sendable {
         return words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * UInt32($0))) } }
     }
 
-    /// Lowercase hex of `finalize()`.
-    public mutating func finalizeHex() -> String { ReferenceSHA256.hex(finalize()) }
-
-    public static func hash(_ data: Data) -> String {
-        var s = ReferenceSHA256()
-        s.update(data)
-        return s.finalizeHex()
-    }
-
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> String {
-        var s = ReferenceSHA256()
-        s.update(bytes)
-        return s.finalizeHex()
-    }
-
-    public static func hash(_ string: String) -> String { hash(Data(string.utf8)) }
-
-    /// Hashes a file by reading it in 4 MiB chunks; returns the hex digest and the byte count.
-    public static func hash(file path: String) throws -> (hex: String, size: Int64) {
+    /// Hashes a file by reading it in 4 MiB chunks, as `SHA256.hash(file:)` does; returns the hex digest and the
+    /// byte count.
+    static func hash(file path: String) throws -> (hex: String, size: Int64) {
         var s = ReferenceSHA256()
         let size = try AtomicFile.readChunks(of: path) { s.update($0) }
-        return (s.finalizeHex(), size)
-    }
-
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return (SHA256.hex(s.finalize()), size)
     }
 
     // MARK: compression (FIPS 180-4 section 6.2.2)

@@ -24,17 +24,26 @@ public enum RegularFile {
     /// Throws unless `path` names a regular file (following symlinks); returns its size in bytes.
     @discardableResult
     public static func check(_ path: String) throws -> Int64 {
+        let (fd, st) = try openRegular(path)
+        close(fd)
+        return Int64(st.st_size)
+    }
+
+    /// Opens `path` for reading without blocking (a FIFO cannot hang the open) and checks through the
+    /// descriptor that it is a regular file; the caller closes the descriptor.
+    private static func openRegular(_ path: String) throws -> (Int32, stat) {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             let e = errno
             throw SFTError(e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))",
                            hint: e == ENOENT ? "check the path" : "check its permissions", file: path)
         }
-        defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
-        try require(st, path)
-        return Int64(st.st_size)
+        do {
+            if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
+            try require(st, path)
+        } catch { close(fd); throw error }
+        return (fd, st)
     }
 
     /// The whole file, after the regular-file check and a size limit (config.json, tokenizer.json, manifests:
@@ -42,16 +51,8 @@ public enum RegularFile {
     /// that grows after the check still stops at the limit, and an empty file is an empty Data (Foundation's
     /// `contents(atPath:)` leaked its buffer on empty files under libFuzzer's leak check).
     public static func read(_ path: String, limit: Int64, what: String) throws -> Data {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            let e = errno
-            throw SFTError(e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))",
-                           hint: e == ENOENT ? "check the path" : "check its permissions", file: path)
-        }
+        let (fd, st) = try openRegular(path)
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw SFTError("cannot stat file", file: path) }
-        try require(st, path)
         func tooBig(_ n: Int64) -> SFTError {
             SFTError("\(what) is \(ByteCount.text(n)), more than the \(ByteCount.text(limit)) such a file can be",
                      hint: "this is not a \(what), or it is damaged", file: path)
