@@ -22,8 +22,14 @@ public enum CPUFeatures {
 }
 
 public enum MatMul {
+    /// The setting: a fixed precision, or nil for `auto`, resolved by PrecisionProbe at the first read, so the
+    /// probe runs when products need it (training, prompts, `status --all`), not at start-up.
+    nonisolated(unsafe) private static var fixed: ComputePrecision? = .fp32
     /// Precision of the large products (see GEMM.swift for which products are large).
-    nonisolated(unsafe) public static var precision: ComputePrecision = .fp32
+    public static var precision: ComputePrecision {
+        get { fixed ?? (PrecisionProbe.measured?.bf16IsFaster == true ? .bf16 : .fp32) }
+        set { fixed = newValue }
+    }
     /// Large products go to oneDNN unless SFT_GEMM=openblas (for comparisons) or oneDNN failed to start.
     nonisolated(unsafe) public static var oneDNNEnabled: Bool =
         ProcessInfo.processInfo.environment["SFT_GEMM"]?.lowercased() != "openblas"
@@ -40,7 +46,7 @@ public enum MatMul {
 
     /// Resolves a `precision` setting (auto, bf16, fp32) and makes it current. Unknown text means fp32.
     public static func select(_ setting: String) {
-        precision = resolve(setting)
+        fixed = setting == "auto" ? nil : resolve(setting)
     }
 
     public static func resolve(_ setting: String) -> ComputePrecision {

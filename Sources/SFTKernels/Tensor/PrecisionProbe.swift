@@ -4,7 +4,7 @@
 // (sft-bench gemm, 2026-12-02), so bf16 there made training 1.55x slower (169 vs 263 tok/s).
 // The probe is one projection-shaped product (512 x 1536 x 576, the MLP's up projection at batch 512),
 // run through the same `OneDNN.gemm` path training uses (rounding to bf16 included), best of 3 alternating
-// runs each after a warm-up: about 30 ms, paid at the first `auto`.
+// runs each after a warm-up: about 30 ms, paid at the first product that reads `auto`'s precision.
 import Dispatch
 
 public enum PrecisionProbe {
