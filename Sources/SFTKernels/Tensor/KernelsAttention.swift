@@ -7,6 +7,9 @@
 // query sees only the keys of its own conversation up to itself (a block-diagonal causal mask), so the
 // products run per conversation and nothing crosses from one into the next. Entries of P outside a
 // conversation's block are never read (forward and backward both stay inside the blocks).
+// Gemma 3 passes its own `scale` (query_pre_attn_scalar^-1/2 instead of HS^-1/2) and, on its sliding layers,
+// a `window` W: query position i then sees only keys i - W + 1 ... i (HF's `kv_idx > q_idx - W`); 0 means
+// no window. Probabilities outside the window are 0, so backward needs nothing but the same scale.
 
 /// Query rows per block: a block's products stop at its last row's causal edge, so at T = 256 the score and
 /// weighted-sum products do 10/16 of the full square's work.
@@ -26,11 +29,12 @@ func attentionSegments(_ segments: [[Int]]?, row b: Int, T: Int) -> [(Int, Int)]
 /// small to split over cores without the threads mostly waiting).
 public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: UnsafeMutablePointer<Float>,
                              _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                             B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int, segments: [[Int]]? = nil) {
+                             B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int, segments: [[Int]]? = nil,
+                             scale scaleOverride: Float? = nil, window: Int = 0) {
     let Q = NH * HS, KV = NKV * HS, group = NH / NKV
-    let scale = 1 / Float(HS).squareRoot()
+    let scale = scaleOverride ?? 1 / Float(HS).squareRoot()
     precondition(segments == nil || Tq == Tk, "packed rows are for training (Tq == Tk)")
-    if Tq == 1, let out { attentionOneQuery(out, probs, q, k, v, B: B, Tk: Tk, NH: NH, NKV: NKV, HS: HS); return }
+    if Tq == 1, let out { attentionOneQuery(out, probs, q, k, v, B: B, Tk: Tk, NH: NH, NKV: NKV, HS: HS, scale: scale, window: window); return }
     parallelWithSingleThreadedBLAS(B * NH) { bh in
         let b = bh / NH, h = bh % NH, g = h / group
         for (s, end) in attentionSegments(segments, row: b, T: Tq) {
@@ -46,7 +50,10 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: Unsaf
                 // S (rows, e) = scale * q_h @ k_g^T
                 gemm(.none, .transposed, m: r1 - r0, n: e, k: HS, alpha: scale, a: qh + r0 * Q, lda: Q, b: kg, ldb: KV,
                      c: P + r0 * Tk, ldc: Tk)
-                for i in r0..<r1 { causalSoftmaxRow(P + i * Tk, valid: shift + i + 1, cols: shift + len) }
+                for i in r0..<r1 {
+                    if window > 0 { windowSoftmaxRow(P + i * Tk, from: max(0, shift + i + 1 - window), valid: shift + i + 1, cols: shift + len) }
+                    else { causalSoftmaxRow(P + i * Tk, valid: shift + i + 1, cols: shift + len) }
+                }
                 // out_h (rows, HS) = P @ v_g
                 if let out {
                     gemm(.none, .none, m: r1 - r0, n: HS, k: e, a: P + r0 * Tk, lda: Tk, b: vg, ldb: KV,
@@ -62,18 +69,19 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>?, _ probs: Unsaf
 /// cost more in thread wake-ups than the work). Same numbers as the gemm path up to summation order.
 func attentionOneQuery(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                        _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                       B: Int, Tk: Int, NH: Int, NKV: Int, HS: Int) {
+                       B: Int, Tk: Int, NH: Int, NKV: Int, HS: Int, scale: Float, window: Int = 0) {
     let Q = NH * HS, KV = NKV * HS, group = NH / NKV
-    let scale = 1 / Float(HS).squareRoot()
+    let lo = window > 0 ? max(0, Tk - window) : 0   // the one query (position Tk - 1) sees keys lo ..< Tk
     Parallel.rows(B * NH) { r in
         for bh in r {
             let b = bh / NH, h = bh % NH, g = h / group
             let qh = q + b * Q + h * HS, P = probs + bh * Tk, oh = out + b * Q + h * HS
             let kg = k + b * Tk * KV + g * HS, vg = v + b * Tk * KV + g * HS
-            for j in 0..<Tk { P[j] = vdot(qh, kg + j * KV, HS) * scale }
-            softmaxInPlace(P, Tk)
+            for j in lo..<Tk { P[j] = vdot(qh, kg + j * KV, HS) * scale }
+            softmaxInPlace(P + lo, Tk - lo)
+            if lo > 0 { P.update(repeating: 0, count: lo) }
             oh.update(repeating: 0, count: HS)
-            for j in 0..<Tk { vaxpy(oh, P[j], vg + j * KV, HS) }
+            for j in lo..<Tk { vaxpy(oh, P[j], vg + j * KV, HS) }
         }
     }
 }
@@ -85,9 +93,10 @@ public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMut
                               _ dv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
                               _ dout: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>,
                               _ v: UnsafePointer<Float>, _ probs: UnsafePointer<Float>,
-                              B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int, segments: [[Int]]? = nil) {
+                              B: Int, Tq: Int, Tk: Int, NH: Int, NKV: Int, HS: Int, segments: [[Int]]? = nil,
+                              scale scaleOverride: Float? = nil) {
     let Q = NH * HS, KV = NKV * HS, group = NH / NKV
-    let scale = 1 / Float(HS).squareRoot()
+    let scale = scaleOverride ?? 1 / Float(HS).squareRoot()
     precondition(segments == nil || Tq == Tk, "packed rows are for training (Tq == Tk)")
     parallelWithSingleThreadedBLAS(B * NKV) { bg in
         let b = bg / NKV, g = bg % NKV
@@ -127,6 +136,14 @@ public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMut
 @inline(__always)
 func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, valid n: Int, cols: Int) {
     softmaxInPlace(row, n)
+    if n < cols { (row + n).update(repeating: 0, count: cols - n) }
+}
+
+/// In place: the row becomes softmax over entries from ..< valid (a sliding window), zeros elsewhere up to `cols`.
+@inline(__always)
+func windowSoftmaxRow(_ row: UnsafeMutablePointer<Float>, from lo: Int, valid n: Int, cols: Int) {
+    softmaxInPlace(row + lo, n - lo)
+    if lo > 0 { row.update(repeating: 0, count: lo) }
     if n < cols { (row + n).update(repeating: 0, count: cols - n) }
 }
 
