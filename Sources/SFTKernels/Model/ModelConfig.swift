@@ -6,6 +6,7 @@
 public enum Architecture: String, Codable, Sendable {
     case llama   // Llama, SmolLM2, TinyLlama, Llama-3: no attention biases
     case qwen2   // Qwen2 / Qwen2.5: biases on q, k, v
+    case gemma3  // Gemma 3 text: (1 + w) norms, four per block, GeGLU, QK-norm, sliding-window layers (ModelConfigGemma3.swift)
 }
 
 public struct ModelConfig: Codable, Equatable, Sendable {
@@ -22,6 +23,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var rmsNormEps: Float
     public var tiedEmbeddings: Bool    // lm_head shares token_embedding
     public var attentionBias: Bool     // q/k/v biases (Qwen2)
+    // Gemma 3 only (nil for the others; set after init by the loaders, see ModelConfigGemma3.swift)
+    public var queryPreAttnScalar: Float? = nil   // attention scale is queryPreAttnScalar^-1/2
+    public var slidingWindow: Int? = nil          // W: a sliding layer's query sees its last W positions
+    public var slidingLayers: [Bool]? = nil       // (L) true for sliding_attention, false for full_attention
+    public var ropeLocalTheta: Float? = nil       // RoPE base of the sliding layers (rope_local_base_freq)
 
     public init(architecture: Architecture, vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int,
                 numHeads: Int, numKVHeads: Int, headDim: Int? = nil, maxPositions: Int, ropeTheta: Float,
@@ -62,6 +68,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if headDim % 2 != 0 { throw bad("head_dim \(headDim) must be even for RoPE") }
         if !(ropeTheta > 0) { throw bad("rope_theta \(ropeTheta) must be positive") }
         if !(rmsNormEps > 0) { throw bad("rms_norm_eps \(rmsNormEps) must be positive") }
+        if architecture == .gemma3 { try validateGemma3() }
         _ = try parameterCount()
     }
 
@@ -79,6 +86,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let Q = try mul(numHeads, headDim), KV = try mul(numKVHeads, headDim)
         var perLayer = try mul(2, C) + mul(Q, C) + mul(2, KV, C) + mul(C, Q) + mul(3, FF, C)
         if attentionBias { perLayer += Q + 2 * KV }
+        if architecture == .gemma3 { perLayer += try mul(2, headDim) + mul(2, C) }   // q/k norms, post-attention/feed-forward norms
         return try mul(V, C) * (tiedEmbeddings ? 1 : 2) + mul(L, perLayer) + C
     }
 

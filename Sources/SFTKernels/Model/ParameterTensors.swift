@@ -21,11 +21,18 @@ public struct ParameterTensors: @unchecked Sendable {
     public let wDown: View            // (L, C, FF)
     public let finalNorm: View        // (C)
     public let lmHead: View           // (V, C); the same memory as tokenEmbedding when tied
+    // Gemma 3 only, carved after everything above; every Gemma norm scales by (1 + w)
+    // (attnNorm is input_layernorm, mlpNorm pre_feedforward_layernorm there)
+    public let qNorm: View?           // (L, HS)  q_norm, one per layer shared by the heads
+    public let kNorm: View?           // (L, HS)  k_norm
+    public let postAttnNorm: View?    // (L, C)   post_attention_layernorm, on the attention output
+    public let postFFNorm: View?      // (L, C)   post_feedforward_layernorm, on the MLP output
 
     /// Allocates zeroed parameters for `config`.
     public init(config: ModelConfig) {
         var counter = Carver(counting: ())
         _ = Self.carve(config, &counter)
+        _ = Self.carveGemma3(config, &counter)
         let storage = FloatBuffer(count: counter.used)
         var carver = Carver(storage)
         let v = Self.carve(config, &carver)
@@ -34,6 +41,7 @@ public struct ParameterTensors: @unchecked Sendable {
         (tokenEmbedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, mlpNorm, wGate, wUp, wDown, finalNorm) =
             (v.0, v.1, v.2, v.3, v.4, v.5, v.6, v.7, v.8, v.9, v.10, v.11, v.12, v.13)
         lmHead = v.14 ?? v.0
+        (qNorm, kNorm, postAttnNorm, postFFNorm) = Self.carveGemma3(config, &carver)
     }
 
     /// Every view with its GGUF/HF-neutral name, in storage order; lmHead omitted when tied.
@@ -42,6 +50,9 @@ public struct ParameterTensors: @unchecked Sendable {
         if let bq, let bk, let bv { out += [("bq", bq), ("bk", bk), ("bv", bv)] }
         out += [("wo", wo), ("mlp_norm", mlpNorm), ("w_gate", wGate), ("w_up", wUp), ("w_down", wDown), ("final_norm", finalNorm)]
         if !config.tiedEmbeddings { out.append(("lm_head", lmHead)) }
+        if let qNorm, let kNorm, let postAttnNorm, let postFFNorm {
+            out += [("q_norm", qNorm), ("k_norm", kNorm), ("post_attn_norm", postAttnNorm), ("post_ffn_norm", postFFNorm)]
+        }
         return out
     }
 
@@ -70,5 +81,11 @@ public struct ParameterTensors: @unchecked Sendable {
         let fn = k.take([C])
         let head = c.tiedEmbeddings ? nil : k.take([V, C])
         return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head)
+    }
+
+    private static func carveGemma3(_ c: ModelConfig, _ k: inout Carver) -> (View?, View?, View?, View?) {
+        guard c.architecture == .gemma3 else { return (nil, nil, nil, nil) }
+        let (C, L, HS) = (c.hiddenSize, c.numLayers, c.headDim)
+        return (k.take([L, HS]), k.take([L, HS]), k.take([L, C]), k.take([L, C]))
     }
 }

@@ -27,6 +27,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
     let layers: [[LoRATarget: Int8Matrix]]
     let head: Int8Matrix
     let rope: RoPETable
+    let gemma3: Gemma3Int8Extras?     // Gemma 3's fp32 norms and local RoPE (QuantizeInt8Gemma3.swift)
 
     /// Quantizes `params` with `lora` (if enabled) merged into a copy; the given weights are untouched.
     public init(params: ParameterTensors, lora: LoRA? = nil) {
@@ -57,11 +58,12 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         }
         head = Int8Matrix(merged.lmHead.ptr, rows: c.vocabSize, cols: c.hiddenSize)
         rope = RoPETable(headDim: c.headDim, maxPositions: c.maxPositions, theta: c.ropeTheta)
+        gemma3 = Gemma3Int8Extras(merged)
     }
 
     /// Bytes held: int8 weights + scales + the fp32 tensors kept (norms, biases, untied embedding).
     public var bytes: Int {
-        layers.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.bytes } } + head.bytes + small.count * 4
+        layers.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.bytes } } + head.bytes + small.count * 4 + (gemma3?.storage.count ?? 0) * 4
     }
 
     public func prefill(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
@@ -82,6 +84,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
     /// `tokens` at positions cache.length... through every layer (Transformer.run with int8 linears); returns
     /// the last position's logits.
     private func run(_ tokens: [Int32], _ cache: KVCache) -> [Float] {
+        if let gemma3 { return gemma3Run(tokens, cache, gemma3) }
         let c = config, n = tokens.count, p0 = cache.length, Tk = p0 + n
         let (C, Q, KV, FF, NH) = (c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
         let s = FloatBuffer(count: n * (2 * C + 2 * Q + 3 * FF + NH * Tk + 1) + 16 * 10)   // + Carver alignment

@@ -15,9 +15,9 @@ public final class Transformer: @unchecked Sendable {
     public private(set) var acts: Activations?
     /// Trained tokens (sum of mask) in the last forward.
     public private(set) var trainedTokens = 0
-    private var tokens: [Int32] = [], targets: [Int32] = [], mask: [Float] = []
+    var tokens: [Int32] = [], targets: [Int32] = [], mask: [Float] = []
     /// Packed rows of the last forward: per row the start of each conversation, and every token's position.
-    private var segments: [[Int]]? = nil, positions: [Int32] = []
+    var segments: [[Int]]? = nil, positions: [Int32] = []
     private var readyForBackward = false
     /// Bumped by every forward(needGradients: true); with the LoRA seed it keys the dropout masks.
     public var dropoutStep: UInt64 = 0
@@ -28,11 +28,17 @@ public final class Transformer: @unchecked Sendable {
     /// made from them (the int8 copy) can tell they are stale.
     public private(set) var weightsVersion: UInt64 = 0
     private var dropoutActive = false
+    /// Gemma 3: the RoPE table of the sliding layers (rope_local_base_freq; `rope` serves the full layers) and
+    /// the activations only its layers save (TransformerGemma3.swift).
+    public let ropeLocal: RoPETable?
+    var gemma3Acts: Gemma3Activations? = nil
 
     public init(params: ParameterTensors) {
         config = params.config
         self.params = params
         rope = RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeTheta)
+        ropeLocal = params.config.architecture == .gemma3
+            ? RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeLocalTheta ?? 10000) : nil
     }
 
     /// Full fine-tuning: allocates a zeroed gradient for every weight.
@@ -80,7 +86,7 @@ public final class Transformer: @unchecked Sendable {
         dropoutActive = needGradients
         if needGradients { dropoutStep &+= 1; decodeWeights = nil; weightsVersion &+= 1 }   // the weights are about to change
         layersForward(a, B: B, T: T)
-        rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
+        finalNormForward(a, n: N, C: C)
         let trained = mask.reduce(0, +)
         trainedTokens = Int(trained)
         guard trained > 0 else { readyForBackward = needGradients; if needGradients { a.dlnf.buffer.update(repeating: 0) }; return 0 }
@@ -109,7 +115,7 @@ public final class Transformer: @unchecked Sendable {
         dropoutActive = false
         readyForBackward = false
         layersForward(a, B: B, T: T)
-        rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, a.resid.slice(config.numLayers).ptr, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps)
+        finalNormForward(a, n: N, C: C)
         var out = [Float](repeating: 0, count: N * V)
         out.withUnsafeMutableBufferPointer { linearForward($0.baseAddress!, a.lnf.ptr, params.lmHead.ptr, rows: N, inFeatures: C, outFeatures: V) }
         return out
@@ -119,6 +125,7 @@ public final class Transformer: @unchecked Sendable {
         let c = config, p = params
         let (N, C, Q, KV, FF) = (B * T, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize)
         let sc = scratch(a)
+        if c.architecture == .gemma3 { gemma3LayersForward(a, B: B, T: T); return }
         stage("embedding") { embeddingForward(a.resid.ptr, tokens, p.tokenEmbedding.ptr, n: N, C: C) }
         for l in 0..<c.numLayers {
             let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
@@ -154,6 +161,10 @@ public final class Transformer: @unchecked Sendable {
         let dres = a.dres.ptr, dln = a.dln.ptr
         a.dres.buffer.update(repeating: 0)
         // forward: lnf = rmsnorm(resid[L], finalNorm)
+        if c.architecture == .gemma3 {   // (1 + w) final norm, then Gemma's own layer list
+            rmsnormOnePlusBackward(dres, g?.finalNorm.ptr, a.dlnf.ptr, a.resid.slice(c.numLayers).ptr, p.finalNorm.ptr, a.lnfRstd.ptr, n: N, C: C)
+            gemma3LayersBackward(a); return
+        }
         rmsnormBackward(dres, g?.finalNorm.ptr, a.dlnf.ptr, a.resid.slice(c.numLayers).ptr, p.finalNorm.ptr, a.lnfRstd.ptr, n: N, C: C)
         for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
             let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
@@ -199,6 +210,13 @@ public final class Transformer: @unchecked Sendable {
 
     // MARK: helpers
 
+    /// lnf = rmsnorm(resid[L], finalNorm): Llama's w, Gemma's (1 + w).
+    private func finalNormForward(_ a: Activations, n N: Int, C: Int) {
+        let x = a.resid.slice(config.numLayers).ptr
+        if config.architecture == .gemma3 { rmsnormOnePlusForward(a.lnf.ptr, a.lnfRstd.ptr, x, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps) }
+        else { rmsnormForward(a.lnf.ptr, a.lnfRstd.ptr, x, params.finalNorm.ptr, n: N, C: C, eps: config.rmsNormEps) }
+    }
+
     private func activations(B: Int, T: Int) -> Activations {
         if let a = acts, a.B == B, a.T == T { return a }
         // a smaller shape is carved from the old buffer; a bigger one frees it before allocating
@@ -237,9 +255,9 @@ public final class Transformer: @unchecked Sendable {
         segments = segs
     }
 
-    private func scratch(_ a: Activations) -> LinearScratch { LinearScratch(dropped: a.dropped.ptr, dxa: a.dxa.ptr) }
+    func scratch(_ a: Activations) -> LinearScratch { LinearScratch(dropped: a.dropped.ptr, dxa: a.dxa.ptr) }
 
-    private func adapter(_ t: LoRATarget, _ l: Int, _ a: Activations) -> AdapterRef? {
+    func adapter(_ t: LoRATarget, _ l: Int, _ a: Activations) -> AdapterRef? {
         guard let lora, lora.enabled, let ti = lora.config.targets.firstIndex(of: t) else { return nil }
         let training = dropoutActive
         let r = lora.config.rank
@@ -251,7 +269,7 @@ public final class Transformer: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func stage<R>(_ name: String, _ body: () -> R) -> R { StageProfile.measure(name, body) }
+    func stage<R>(_ name: String, _ body: () -> R) -> R { StageProfile.measure(name, body) }
 
     private func checkBatch(tokens: [Int32], targets: [Int32]?, mask: [Float]?, B: Int, T: Int) throws {
         let N = B * T

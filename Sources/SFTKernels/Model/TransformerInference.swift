@@ -60,7 +60,7 @@ extension Transformer {
         if let bad = tokens.first(where: { $0 < 0 || $0 >= V }) {
             throw SFTError("token id \(bad) is outside the vocabulary of \(V)", hint: "the tokenizer and model do not match")
         }
-        return run(tokens, cache)
+        return config.architecture == .gemma3 ? gemma3Run(tokens, cache) : run(tokens, cache)
     }
 
     /// One token after the cached positions; returns its logits (V).
