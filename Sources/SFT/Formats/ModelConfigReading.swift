@@ -37,6 +37,10 @@ extension ModelConfig {
         let arch: Architecture
         if archs.contains("LlamaForCausalLM") || (archs.isEmpty && modelType == "llama") { arch = .llama }
         else if archs.contains("Qwen2ForCausalLM") || (archs.isEmpty && modelType == "qwen2") { arch = .qwen2 }
+        else if archs.contains("Gemma3ForCausalLM") || archs.contains("Gemma3ForConditionalGeneration")
+                    || (archs.isEmpty && (modelType == "gemma3_text" || modelType == "gemma3")) {
+            return try gemma3FromHFConfig(j, file: file)   // ModelConfigReadingGemma3.swift
+        }
         else {
             throw bad("unsupported architecture \(archs.first ?? modelType ?? "(none given)")",
                       "sft runs LlamaForCausalLM (Llama, SmolLM2, TinyLlama) and Qwen2ForCausalLM models")
@@ -75,6 +79,7 @@ extension ModelConfig {
         guard let arch = Architecture(rawValue: a) else {
             throw SFTError("unsupported architecture '\(a)'", hint: "sft runs llama (Llama, SmolLM2, TinyLlama) and qwen2 GGUF models", file: g.path)
         }
+        if arch == .gemma3 { return try gemma3FromGGUF(g) }   // ModelConfigReadingGemma3.swift
         if let t = g.string("\(a).rope.scaling.type"), t != "none" {
             throw SFTError("RoPE scaling '\(t)' is not supported", hint: "use a model without rope scaling", file: g.path)
         }

@@ -65,6 +65,7 @@ public func weightSlots(_ params: ParameterTensors) -> [WeightSlot] {
     if !c.tiedEmbeddings {
         s.append(WeightSlot(view: params.lmHead, hfName: "lm_head.weight", ggufName: "output.weight", shape: [V, C], ropeHeads: nil))
     }
+    if c.architecture == .gemma3 { return gemma3WeightSlots(params, base: s) }   // WeightSlotsGemma3.swift
     return s
 }
 

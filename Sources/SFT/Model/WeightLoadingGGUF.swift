@@ -41,6 +41,8 @@ public func loadGGUFWeights(_ g: GGUFFile) throws -> (ModelConfig, ParameterTens
             throw shapeMismatch(slot.ggufName, expected: slot.shape, actual: info.shape, file: g.path)
         }
         try g.dequantize(slot.ggufName, into: slot.view.ptr, count: slot.view.count)
+        let shift = gemma3GGUFNormShift(config, slot)   // Gemma 3 norms are stored as 1 + w
+        if shift != 0 { for i in 0..<slot.view.count { slot.view.ptr[i] -= shift } }
         if unpermute, let heads = slot.ropeHeads {
             unpermuteRoPERows(slot.view.ptr, heads: heads, headDim: config.headDim, cols: slot.shape.count == 2 ? slot.shape[1] : 1)
         }

@@ -7,6 +7,7 @@ import Foundation
 extension ModelConfig {
     /// config.json contents for transformers (LlamaForCausalLM / Qwen2ForCausalLM).
     public var hfConfigJSON: [String: Any] {
+        if architecture == .gemma3 { return gemma3HFConfigJSON }   // WeightSavingGemma3.swift
         var j: [String: Any] = [
             "architectures": [architecture == .llama ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
             "model_type": architecture.rawValue, "vocab_size": vocabSize, "hidden_size": hiddenSize,
@@ -43,6 +44,7 @@ extension ModelConfig {
         if headDim != hiddenSize / numHeads {
             m += [("\(a).attention.key_length", .uint32(UInt32(headDim))), ("\(a).attention.value_length", .uint32(UInt32(headDim)))]
         }
+        if architecture == .gemma3 { m += gemma3GGUFMetadata }   // WeightSavingGemma3.swift
         return m
     }
 }
@@ -86,10 +88,13 @@ public func saveGGUF(_ params: ParameterTensors, to path: String, export: GGUFEx
 func saveGGUF(_ params: ParameterTensors, to path: String, extraMetadata: [(String, GGUFValue)],
               matrixType: (WeightSlot) -> GGUFTensorType) throws {
     let c = params.config
+    if c.architecture == .gemma3 { try c.checkGemma3GGUFExport() }
     var g = GGUFWriter()
     for (k, v) in c.ggufMetadata + extraMetadata { g.add(k, v) }
     for slot in weightSlots(params) {
         var data = slot.view.toArray()
+        let shift = gemma3GGUFNormShift(c, slot)   // llama.cpp stores Gemma 3 norms as 1 + w
+        if shift != 0 { for i in data.indices { data[i] += shift } }
         if c.architecture == .llama, let heads = slot.ropeHeads {
             data.withUnsafeMutableBufferPointer {
                 permuteRoPERows($0.baseAddress!, heads: heads, headDim: c.headDim, cols: slot.shape.count == 2 ? slot.shape[1] : 1)
