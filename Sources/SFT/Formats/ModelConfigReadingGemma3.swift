@@ -14,8 +14,8 @@ extension ModelConfig {
 
     static func gemma3FromHFConfig(_ j: [String: Any], file: String) throws -> ModelConfig {
         func bad(_ m: String, _ hint: String = "check config.json") -> SFTError { SFTError(m, hint: hint, file: file) }
-        func int(_ k: String, in d: [String: Any]? = nil) throws -> Int? {
-            guard let v = (d ?? j)[k], !(v is NSNull) else { return nil }
+        func int(_ k: String) throws -> Int? {
+            guard let v = j[k], !(v is NSNull) else { return nil }
             guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue) else { throw bad("\(k) = \(v) is not an integer") }
             return i
         }
@@ -23,11 +23,13 @@ extension ModelConfig {
             guard let v = try int(k) else { throw bad("\(k) is missing") }
             return v
         }
-        func num(_ k: String, in d: [String: Any]? = nil) throws -> Double? {
-            guard let v = (d ?? j)[k], !(v is NSNull) else { return nil }
+        /// A number in a nested dictionary (rope_parameters per layer type); nil when the dictionary is absent.
+        func number(_ k: String, in d: [String: Any]?) throws -> Double? {
+            guard let v = d?[k], !(v is NSNull) else { return nil }
             guard let n = v as? NSNumber else { throw bad("\(k) = \(v) is not a number") }
             return n.doubleValue
         }
+        func num(_ k: String) throws -> Double? { try number(k, in: j) }
         let archs = (j["architectures"] as? [String]) ?? []
         if archs.contains("Gemma3ForConditionalGeneration") || j["text_config"] != nil {
             throw bad("Gemma3ForConditionalGeneration (Gemma 3 with vision) is not supported",
@@ -49,8 +51,8 @@ extension ModelConfig {
                 throw bad("RoPE scaling '\(t)' (\(what)) is not supported for gemma3", "use a Gemma 3 model without rope_scaling (270M, 1B)")
             }
         }
-        let theta = try num("rope_theta", in: fullRope) ?? num("rope_theta") ?? 1_000_000
-        let localTheta = try num("rope_theta", in: slidingRope) ?? num("rope_local_base_freq") ?? 10000
+        let theta = try number("rope_theta", in: fullRope) ?? num("rope_theta") ?? 1_000_000
+        let localTheta = try number("rope_theta", in: slidingRope) ?? num("rope_local_base_freq") ?? 10000
         let layers = try req("num_hidden_layers")
         let sliding: [Bool]
         if let types = j["layer_types"] {
