@@ -92,7 +92,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Bytes the fp32 weights and the RoPE table take once loaded (what `loadModel` must be able to allocate).
     public func loadBytes() throws -> Int {
-        try parameterCount() * 4 + maxPositions * headDim * 4
+        try parameterCount() * 4 + maxPositions * headDim * 4 * (architecture == .gemma3 ? 2 : 1)   // Gemma: a local RoPE table too
     }
 
     /// SmolLM2-135M's shape, for tests and benchmarks that need the real size without the file.
