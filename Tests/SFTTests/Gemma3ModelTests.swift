@@ -2,7 +2,8 @@
 // scripts/make-gemma3-fixtures.py (float64 references, eager attention): config.json and GGUF read into the
 // right shape, logits, loss and every gradient, PEFT LoRA gradients on all seven targets, 10 AdamW steps full
 // and LoRA, greedy continuation through the KV cache, the GGUF written the llama.cpp way, and exports read back
-// (merged and PEFT through transformers/PEFT when /work/refvenv/bin/python is there; the test says when not).
+// (merged and PEFT through transformers/PEFT, the GGUF through transformers' GGUF loader, when
+// /work/refvenv/bin/python is there; the test says when not).
 import Foundation
 import XCTest
 import SFT
@@ -240,6 +241,17 @@ final class Gemma3ModelTests: XCTestCase {
         XCTAssertThrowsError(try saveGGUF(up, to: "\(dir)/untied.gguf", type: .f32)) { e in
             XCTAssertTrue("\(e)".contains("llama.cpp"), "\(e)")
         }
+        // transformers' GGUF loader (llama.cpp's names and 1 + w norms) reads the same weights back
+        let python = "/work/refvenv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            print("SKIPPED the transformers GGUF read-back in testHFAndGGUFExportsReadBack: \(python) not found")
+            return
+        }
+        let j = try runPython(python, script: "check-gemma3-gguf.py", ["\(dir)/tied.gguf", Gemma3Fixture.path("gemma3-tied")])
+        XCTAssertEqual(j["architecture"] as? String, "Gemma3ForCausalLM")
+        XCTAssertEqual((j["missing"] as? [String])?.count, 0, "\(j)")
+        XCTAssertLessThan(j["maxWeightDiff"] as? Double ?? 1, 1e-6, "\(j)")
+        XCTAssertEqual(j["slidingWindow"] as? Int, 4)
     }
 
     /// export peft and export merged load in PEFT / transformers with the logits sft computes with the adapter.
@@ -261,24 +273,30 @@ final class Gemma3ModelTests: XCTestCase {
             model.attach(lora: lora)
             let row = Array(f.tokens[0..<f.T])
             let ours = try model.logits(tokens: row, batch: 1, length: f.T)
-            let script = ModelFixture.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("scripts/check-gemma3-peft.py").path
-            let proc = Process()
-            proc.executableURL = URL(fileURLWithPath: python)
-            proc.arguments = [script, Gemma3Fixture.path(name), "\(dir)/\(name)-adapter", row.map(String.init).joined(separator: ","), "\(dir)/\(name)-merged"]
-            let out = Pipe()
-            proc.standardOutput = out
-            proc.standardError = FileHandle.nullDevice
-            try proc.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            proc.waitUntilExit()
-            XCTAssertEqual(proc.terminationStatus, 0, "\(name): check-gemma3-peft.py failed")
-            guard let j = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let peft = j["peft"] as? [Double], let merged = j["merged"] as? [Double] else { return XCTFail("\(name): no JSON") }
+            let j = try runPython(python, script: "check-gemma3-peft.py",
+                                  [Gemma3Fixture.path(name), "\(dir)/\(name)-adapter", row.map(String.init).joined(separator: ","), "\(dir)/\(name)-merged"])
+            guard let peft = j["peft"] as? [Double], let merged = j["merged"] as? [Double] else { return XCTFail("\(name): no logits in \(j.keys)") }
             XCTAssertEqual(j["mergedArchitecture"] as? String, "Gemma3ForCausalLM")
             XCTAssertLessThan(maxAbsDiff(ours, peft.map(Float.init)), 1e-4, "\(name) PEFT logits")
             XCTAssertLessThan(maxAbsDiff(ours, merged.map(Float.init)), 1e-4, "\(name) merged logits")
             XCTAssertEqual(peft.count, ours.count)
         }
+    }
+
+    /// Runs scripts/`script` with `args` and parses the JSON object it prints.
+    private func runPython(_ python: String, script: String, _ args: [String]) throws -> [String: Any] {
+        let path = ModelFixture.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/\(script)").path
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: python)
+        proc.arguments = [path] + args
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = FileHandle.nullDevice
+        try proc.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        proc.waitUntilExit()
+        XCTAssertEqual(proc.terminationStatus, 0, "\(script) failed")
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }
