@@ -2,7 +2,8 @@
 // llama3 rope scaling, against HF transformers + PEFT (float64) on the tiny fixtures of scripts/make-arch-fixtures.py:
 // logits, loss, every weight gradient, LoRA gradients on all seven targets, 10 AdamW steps full and LoRA, one step
 // lowering the loss, HF's greedy continuation, KV-cache decoding, the int8 copy, loading the HF directory and the
-// llama.cpp-layout GGUF, export round trips, and the PEFT export read back by PEFT itself (when its Python is here).
+// llama.cpp-layout GGUF, export round trips, and the exports read back by PEFT and transformers themselves
+// (scripts/check-arch-export.py, when the reference Python is here).
 import Foundation
 import XCTest
 import SFT
@@ -235,15 +236,9 @@ final class ArchModelTests: XCTestCase {
         XCTAssertThrowsError(try ModelConfig.fromHFConfig(j)) { XCTAssertTrue("\($0)".contains("use_sliding_window"), "\($0)") }
     }
 
-    /// `export peft` of a LoRA on every target, loaded by PEFT on the HF directory: the same logits (a Python
-    /// check, scripts/check-arch-peft.py, with the reference venv; skipped, saying so, where it is absent).
+    /// `export peft` of a LoRA on every target, loaded by PEFT on the HF directory: the same logits.
     func testPEFTExportLoadsInPEFTWithTheSameLogits() throws {
-        let python = ProcessInfo.processInfo.environment["SFT_REF_PYTHON"] ?? "/work/refvenv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("no reference Python at \(python) (set SFT_REF_PYTHON to one with torch, transformers, peft): PEFT round trip not checked")
-        }
-        let script = ModelFixture.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/check-arch-peft.py").path
+        let python = try referencePython()
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sft-peft-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         for name in fixtures {
@@ -251,22 +246,76 @@ final class ArchModelTests: XCTestCase {
             let model = Transformer(params: try f.params(name))
             let lora = try allTargetsLoRA(f, name)
             model.attach(lora: lora)
-            let logits = try model.logits(tokens: f.tokens, batch: f.B, length: f.T)
-            let dir = tmp + "/\(name)"
-            _ = try LoRAIO.write(lora, directory: dir, baseModelName: ModelFixture.dir.appendingPathComponent("\(name)-hf").path)
-            try logits.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: dir + "/sft-logits.bin")) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = [script, ModelFixture.dir.appendingPathComponent("\(name)-hf").path, dir,
-                           f.tokens.map(String.init).joined(separator: ","), "\(f.B)"]
-            let out = Pipe()
-            p.standardOutput = out; p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            print(text, terminator: "")   // the measured difference, for the record
-            XCTAssertEqual(p.terminationStatus, 0, "\(name): \(text)")
+            let dir = tmp + "/\(name)", base = ModelFixture.dir.appendingPathComponent("\(name)-hf").path
+            _ = try LoRAIO.write(lora, directory: dir, baseModelName: base)
+            try referenceCheck(python, "peft", base, logits: try model.logits(tokens: f.tokens, batch: f.B, length: f.T), f, extra: [dir], in: tmp)
         }
+    }
+
+    /// `export merged` (LoRA on every target merged) loads in transformers with the same logits: the class,
+    /// head_dim and rope_scaling in config.json say enough.
+    func testMergedExportLoadsInTransformersWithTheSameLogits() throws {
+        let python = try referencePython()
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sft-merged-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        for name in fixtures {
+            let (f, _) = try ModelFixture.load(name)
+            let model = Transformer(params: try f.params(name))
+            let lora = try allTargetsLoRA(f, name)
+            model.attach(lora: lora)
+            let dir = tmp + "/\(name)"
+            try saveHFWeights(LoRAIO.mergedCopy(model.params, lora: lora), directory: dir)
+            try referenceCheck(python, "merged", dir, logits: try model.logits(tokens: f.tokens, batch: f.B, length: f.T), f, in: tmp)
+        }
+    }
+
+    /// `export gguf` of a Qwen3 read by transformers' GGUF loader. Its qwen3 key table (5.24) ignores
+    /// attention.key_length and assumes Qwen3Config's head_dim 128 (that of every released Qwen3), so this model
+    /// has HS = 128 on a 32-wide model; and it ignores rope_freqs.weight, so the llama3-rope model is not
+    /// checked here (llama.cpp reads it; the round trip through sft's loader is in testExportsRoundTrip).
+    func testGGUFExportReadByTransformers() throws {
+        let python = try referencePython()
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sft-gguf-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let cfg = ModelConfig(architecture: .qwen3, vocabSize: 64, hiddenSize: 32, intermediateSize: 32, numLayers: 2, numHeads: 2,
+                              numKVHeads: 1, headDim: 128, maxPositions: 64, ropeTheta: 10000, rmsNormEps: 1e-6, tiedEmbeddings: false)
+        let p = ParameterTensors(config: cfg)
+        var rng = TestRNG(12)
+        for (n, v) in p.named { v.copy(from: n.hasSuffix("norm") ? rng.array(v.count, scale: 0.2).map { $0 + 1 } : rng.array(v.count, scale: 0.2)) }
+        let tokens: [Int32] = (0..<16).map { Int32(($0 * 37 + 11) % 64) }
+        let logits = try Transformer(params: p).logits(tokens: tokens, batch: 2, length: 8)
+        try saveGGUF(p, to: tmp + "/qwen3.gguf", type: .f32)
+        let f = try ModelFixture.load("qwen3-untied").0
+        try referenceCheck(python, "gguf", tmp + "/qwen3.gguf", logits: logits, f, tokens: tokens, in: tmp)
+    }
+
+    /// The reference Python (torch, transformers, peft), or a skip that says what is not checked.
+    private func referencePython() throws -> String {
+        let python = ProcessInfo.processInfo.environment["SFT_REF_PYTHON"] ?? "/work/refvenv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw XCTSkip("no reference Python at \(python) (set SFT_REF_PYTHON to one with torch, transformers, peft): export not checked against transformers/PEFT")
+        }
+        return python
+    }
+
+    /// Runs scripts/check-arch-export.py KIND PATH on sft's logits of the fixture's batch (or `tokens`, B = 2).
+    private func referenceCheck(_ python: String, _ kind: String, _ path: String, logits: [Float], _ f: ModelFixture,
+                                tokens: [Int32]? = nil, extra: [String] = [], in tmp: String) throws {
+        let script = ModelFixture.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/check-arch-export.py").path
+        let file = tmp + "/sft-logits-\(kind).bin"
+        try logits.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: file)) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [script, kind, path, file, (tokens ?? f.tokens).map(String.init).joined(separator: ","), "\(tokens == nil ? f.B : 2)"] + extra
+        let out = Pipe()
+        p.standardOutput = out; p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        print(text.split(separator: "\n").filter { $0.contains("max |diff|") || $0.contains("could not load") }.joined(separator: "\n"))
+        XCTAssertEqual(p.terminationStatus, 0, "\(kind) \(path): \(text.suffix(2000))")
     }
 
     /// LoRA r=4 alpha=8 on every target with the fixture's A and B (lora-all.bin: per layer and target, A then B).
