@@ -2,7 +2,8 @@
 // (llm.c's ActivationTensors), plus the scratch shared by all layers (the SwiGLU output h is recomputed in
 // backward; attention probabilities are kept per layer while they fit in `storedProbsLimit`, else recomputed
 // too) and the activation-gradient scratch of one layer.
-// N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M).
+// N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M); Qwen3 adds the
+// q/k projections before their per-head norm and its rstd, Q + KV + NH + NKV.
 
 public struct Activations: @unchecked Sendable {
     public let B: Int, T: Int
