@@ -21,6 +21,8 @@ public struct ParameterTensors: @unchecked Sendable {
     public let wDown: View            // (L, C, FF)
     public let finalNorm: View        // (C)
     public let lmHead: View           // (V, C); the same memory as tokenEmbedding when tied
+    public let qNorm: View?           // (L, HS)  Qwen3 only: per-head RMSNorm weight on q
+    public let kNorm: View?           // (L, HS)  Qwen3 only: per-head RMSNorm weight on k
 
     /// Allocates zeroed parameters for `config`.
     public init(config: ModelConfig) {
@@ -34,6 +36,7 @@ public struct ParameterTensors: @unchecked Sendable {
         (tokenEmbedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, mlpNorm, wGate, wUp, wDown, finalNorm) =
             (v.0, v.1, v.2, v.3, v.4, v.5, v.6, v.7, v.8, v.9, v.10, v.11, v.12, v.13)
         lmHead = v.14 ?? v.0
+        (qNorm, kNorm) = (v.15, v.16)
     }
 
     /// Every view with its GGUF/HF-neutral name, in storage order; lmHead omitted when tied.
@@ -42,6 +45,7 @@ public struct ParameterTensors: @unchecked Sendable {
         if let bq, let bk, let bv { out += [("bq", bq), ("bk", bk), ("bv", bv)] }
         out += [("wo", wo), ("mlp_norm", mlpNorm), ("w_gate", wGate), ("w_up", wUp), ("w_down", wDown), ("final_norm", finalNorm)]
         if !config.tiedEmbeddings { out.append(("lm_head", lmHead)) }
+        if let qNorm, let kNorm { out += [("q_norm", qNorm), ("k_norm", kNorm)] }
         return out
     }
 
@@ -56,7 +60,7 @@ public struct ParameterTensors: @unchecked Sendable {
     }
 
     private static func carve(_ c: ModelConfig, _ k: inout Carver)
-        -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?) {
+        -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?, View?, View?) {
         let (V, C, L, Q, KV, FF) = (c.vocabSize, c.hiddenSize, c.numLayers, c.qDim, c.kvDim, c.intermediateSize)
         let emb = k.take([V, C])
         let an = k.take([L, C])
@@ -69,6 +73,7 @@ public struct ParameterTensors: @unchecked Sendable {
         let wg = k.take([L, FF, C]), wu = k.take([L, FF, C]), wd = k.take([L, C, FF])
         let fn = k.take([C])
         let head = c.tiedEmbeddings ? nil : k.take([V, C])
-        return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head)
+        let qn = c.qkNorm ? k.take([L, c.headDim]) : nil, kn = c.qkNorm ? k.take([L, c.headDim]) : nil
+        return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head, qn, kn)
     }
 }
