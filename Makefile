@@ -61,6 +61,7 @@ fuzz:
 fixtures:
 	python3 scripts/make-runtime-fixtures.py --model $(SFT_MODEL)
 	python3 scripts/make-model-fixtures.py && python3 scripts/make-decay-fixture.py
+	python3 scripts/make-arch-fixtures.py
 	python3 scripts/make-peft-fixture.py
 	python3 scripts/make-tokenizer-fixtures.py
 	python3 scripts/make-formats-fixture.py

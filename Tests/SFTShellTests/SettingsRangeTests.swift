@@ -65,3 +65,25 @@ final class SettingsRangeTests: XCTestCase {
         XCTAssertTrue(names.contains("early-stop") && names.contains("early-stop-delta"))
     }
 }
+
+/// `set precision bf16` where bf16 cannot run (oneDNN off, or an AVX2-only CPU: oneDNN 2.6 has no bf16 kernels
+/// there) says that products stay fp32 and why; where it can run it says nothing more.
+final class PrecisionSettingShellTests: XCTestCase {
+    func testBF16WithoutKernelsSaysProductsStayFP32() throws {
+        let off = try SFTBinary.run(["--no-model", "-c", "set precision bf16", "-c", "status --all"], environment: ["SFT_GEMM": "openblas"])
+        let text = off.stdout + off.stderr
+        XCTAssertTrue(text.contains("precision = bf16"), text)
+        XCTAssertTrue(text.contains("matrix products stay fp32 here: SFT_GEMM=openblas turns oneDNN off"), text)
+        XCTAssertTrue(text.contains("matrix products: OpenBLAS (fp32)"), text)
+
+        let here = try SFTBinary.run(["--no-model", "-c", "set precision bf16", "-c", "status --all"])
+        let said = here.stdout + here.stderr
+        if MatMul.bf16Available {
+            XCTAssertFalse(said.contains("stay fp32"), said)
+            XCTAssertTrue(said.contains("(bf16 operands, fp32 accumulation)"), said)
+        } else {
+            XCTAssertTrue(said.contains("matrix products stay fp32 here: oneDNN") && said.contains("has no bf16 kernels for this CPU"), said)
+            XCTAssertTrue(said.contains("bf16 was asked for, but this oneDNN has no bf16 kernels"), said)
+        }
+    }
+}

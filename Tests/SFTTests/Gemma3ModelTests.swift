@@ -2,8 +2,8 @@
 // scripts/make-gemma3-fixtures.py (float64 references, eager attention): config.json and GGUF read into the
 // right shape, logits, loss and every gradient, PEFT LoRA gradients on all seven targets, 10 AdamW steps full
 // and LoRA, greedy continuation through the KV cache, the GGUF written the llama.cpp way, and exports read back
-// (merged and PEFT through transformers/PEFT, the GGUF through transformers' GGUF loader, when
-// /work/refvenv/bin/python is there; the test says when not).
+// (merged and PEFT through transformers/PEFT, the GGUF through transformers' GGUF loader, with the Python
+// SFT_REF_PYTHON names; skipped with a message saying so without it).
 import Foundation
 import XCTest
 import SFT
@@ -241,12 +241,16 @@ final class Gemma3ModelTests: XCTestCase {
         XCTAssertThrowsError(try saveGGUF(up, to: "\(dir)/untied.gguf", type: .f32)) { e in
             XCTAssertTrue("\(e)".contains("llama.cpp"), "\(e)")
         }
-        // transformers' GGUF loader (llama.cpp's names and 1 + w norms) reads the same weights back
-        let python = "/work/refvenv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            print("SKIPPED the transformers GGUF read-back in testHFAndGGUFExportsReadBack: \(python) not found")
-            return
-        }
+    }
+
+    /// transformers' GGUF loader (llama.cpp's names and 1 + w norms) reads the weights of export gguf back.
+    func testGGUFExportReadsBackInTransformers() throws {
+        let python = try referencePython(unchecked: "the gemma3 GGUF export not read back by transformers")
+        let dir = NSTemporaryDirectory() + "gemma3-gguf-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (_, p) = try loadModelWeights(path: Gemma3Fixture.path("gemma3-tied"))
+        try saveGGUF(p, to: "\(dir)/tied.gguf", type: .f32)
         let j = try runPython(python, script: "check-gemma3-gguf.py", ["\(dir)/tied.gguf", Gemma3Fixture.path("gemma3-tied")])
         XCTAssertEqual(j["architecture"] as? String, "Gemma3ForCausalLM")
         XCTAssertEqual((j["missing"] as? [String])?.count, 0, "\(j)")
@@ -256,11 +260,7 @@ final class Gemma3ModelTests: XCTestCase {
 
     /// export peft and export merged load in PEFT / transformers with the logits sft computes with the adapter.
     func testPEFTAndMergedExportsLoadInHF() throws {
-        let python = "/work/refvenv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            print("SKIPPED testPEFTAndMergedExportsLoadInHF: \(python) not found (it needs torch, transformers, peft)")
-            return
-        }
+        let python = try referencePython(unchecked: "the gemma3 PEFT and merged exports not loaded in PEFT/transformers")
         let dir = NSTemporaryDirectory() + "gemma3-peft-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Gemma3Fixture.names {
@@ -292,11 +292,16 @@ final class Gemma3ModelTests: XCTestCase {
         proc.arguments = [path] + args
         let out = Pipe()
         proc.standardOutput = out
-        proc.standardError = FileHandle.nullDevice
+        // stderr to a file, not a second pipe: a pipe nobody reads could fill and stall the script
+        let errPath = NSTemporaryDirectory() + "gemma3-\(script)-\(getpid()).err"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        proc.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try proc.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         proc.waitUntilExit()
-        XCTAssertEqual(proc.terminationStatus, 0, "\(script) failed")
+        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        XCTAssertEqual(proc.terminationStatus, 0, "\(script) failed: \(err.suffix(2000))")
         return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }

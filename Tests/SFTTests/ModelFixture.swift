@@ -1,4 +1,5 @@
-// Loads the tiny HF reference models written by scripts/make-model-fixtures.py (Tests/Fixtures/model).
+// Loads the tiny HF reference models written by scripts/make-model-fixtures.py and scripts/make-arch-fixtures.py
+// (Tests/Fixtures/model).
 import Foundation
 import XCTest
 import SFT
@@ -11,6 +12,13 @@ struct ModelFixture: Decodable {
     let loss: Double, logits: [Float]
     let lr: Float, loraLR: Float, weightDecay: Float, clip: Float
     let fullLosses: [Double], loraRank: Int, loraAlpha: Float, loraLosses: [Double]
+    // make-arch-fixtures.py only: head size set apart, llama3 rope scaling, LoRA on every target, greedy decoding
+    let headDim: Int?, maxPositions: Int?, ropeScaling: HFRoPEScaling?
+    let loraAllLoss: Double?, greedyPrompt: [Int32]?, greedy: [Int32]?
+
+    struct HFRoPEScaling: Decodable {
+        let factor: Float, low_freq_factor: Float, high_freq_factor: Float, original_max_position_embeddings: Int
+    }
 
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/model")
@@ -21,9 +29,11 @@ struct ModelFixture: Decodable {
     }
 
     var config: ModelConfig {
-        ModelConfig(architecture: architecture == "qwen2" ? .qwen2 : .llama, vocabSize: V, hiddenSize: C, intermediateSize: FF,
-                    numLayers: L, numHeads: NH, numKVHeads: NKV, maxPositions: 64, ropeTheta: ropeTheta, rmsNormEps: eps,
-                    tiedEmbeddings: tied)
+        ModelConfig(architecture: Architecture(rawValue: architecture)!, vocabSize: V, hiddenSize: C, intermediateSize: FF,
+                    numLayers: L, numHeads: NH, numKVHeads: NKV, headDim: headDim, maxPositions: maxPositions ?? 64, ropeTheta: ropeTheta,
+                    rmsNormEps: eps, tiedEmbeddings: tied,
+                    ropeScaling: ropeScaling.map { .llama3(factor: $0.factor, lowFreqFactor: $0.low_freq_factor, highFreqFactor: $0.high_freq_factor,
+                                                           originalMaxPositions: $0.original_max_position_embeddings) })
     }
 
     static func floats(_ file: String) throws -> [Float] {

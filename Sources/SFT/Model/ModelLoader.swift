@@ -55,6 +55,10 @@ public func weightSlots(_ params: ParameterTensors) -> [WeightSlot] {
             add(bk, "self_attn.k_proj.bias", "attn_k.bias", [KV], rope: c.numKVHeads)
             add(bv, "self_attn.v_proj.bias", "attn_v.bias", [KV])
         }
+        if let qn = params.qNorm, let kn = params.kNorm {   // Qwen3, Gemma 3 (not RoPE-permuted: llama.cpp runs both in rotate-half order)
+            add(qn, "self_attn.q_norm.weight", "attn_q_norm.weight", [c.headDim])
+            add(kn, "self_attn.k_norm.weight", "attn_k_norm.weight", [c.headDim])
+        }
         add(params.wo, "self_attn.o_proj.weight", "attn_output.weight", [C, Q])
         add(params.mlpNorm, "post_attention_layernorm.weight", "ffn_norm.weight", [C])
         add(params.wGate, "mlp.gate_proj.weight", "ffn_gate.weight", [FF, C])

@@ -1,15 +1,16 @@
 // Saving ParameterTensors back to files other tools read: an HF directory (config.json + model.safetensors,
 // transformers' names and layout) and a GGUF file in llama.cpp's layout (dims reversed, llama q/k rows
-// permuted to interleaved pairs, norms and biases F32, matrices in the chosen type). Both writes are atomic.
+// permuted to interleaved pairs, norms and biases F32, matrices in the chosen type; Llama-3's rope scaling as
+// config.json `rope_scaling` and as llama.cpp's `rope_freqs.weight`). Both writes are atomic.
 // The loaders in this folder read both back to the same numbers (tests in FormatsLoaderTests).
 import Foundation
 
 extension ModelConfig {
-    /// config.json contents for transformers (LlamaForCausalLM / Qwen2ForCausalLM).
+    /// config.json contents for transformers (LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Gemma3ForCausalLM).
     public var hfConfigJSON: [String: Any] {
         if architecture == .gemma3 { return gemma3HFConfigJSON }   // WeightSavingGemma3.swift
         var j: [String: Any] = [
-            "architectures": [architecture == .llama ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
+            "architectures": [architecture.hfClassName],
             "model_type": architecture.rawValue, "vocab_size": vocabSize, "hidden_size": hiddenSize,
             "intermediate_size": intermediateSize, "num_hidden_layers": numLayers, "num_attention_heads": numHeads,
             "num_key_value_heads": numKVHeads, "head_dim": headDim, "max_position_embeddings": maxPositions,
@@ -17,7 +18,17 @@ extension ModelConfig {
             "hidden_act": "silu", "torch_dtype": "float32",
         ]
         if architecture == .llama { j["attention_bias"] = attentionBias; j["mlp_bias"] = false }
+        if architecture == .qwen3 { j["attention_bias"] = false; j["use_sliding_window"] = false }
+        if let s = ropeScaling?.hfConfig { j["rope_scaling"] = s }   // the transformers 4 spelling Llama-3.x ships; 5 reads it too
         return j
+    }
+
+    /// Throws when config.json cannot describe this model: RoPE divisors from a GGUF that match no llama3 parameters.
+    public func checkHFConfigExpressible() throws {
+        if case .freqFactors = ropeScaling {
+            throw SFTError("this model's RoPE frequency factors (GGUF rope_freqs.weight) match no llama3 rope_scaling that config.json could state",
+                           hint: "export gguf keeps them; or load the model from its HF directory, whose config.json has rope_scaling")
+        }
     }
 
     /// The Double a source file wrote for a value sft keeps as Float: the shortest decimal that reads back as
@@ -52,6 +63,7 @@ extension ModelConfig {
 /// Writes `directory`/config.json and `directory`/model.safetensors (creates the directory); the tensors are
 /// stored as `dtype` and config.json's torch_dtype names it.
 public func saveHFWeights(_ params: ParameterTensors, directory: String, dtype: SafetensorsDType = .f32) throws {
+    try params.config.checkHFConfigExpressible()
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var w = SafetensorsWriter(dtype: dtype)
     for slot in weightSlots(params) {
@@ -89,6 +101,10 @@ func saveGGUF(_ params: ParameterTensors, to path: String, extraMetadata: [(Stri
               matrixType: (WeightSlot) -> GGUFTensorType) throws {
     let c = params.config
     if c.architecture == .gemma3 { try c.checkGemma3GGUFExport() }
+    if c.ropeScaling != nil && c.architecture != .llama {
+        throw SFTError("llama.cpp reads RoPE frequency factors (rope_freqs.weight) only for the llama architecture, not \(c.architecture.rawValue)",
+                       hint: "export merged writes an HF directory with rope_scaling")
+    }
     var g = GGUFWriter()
     for (k, v) in c.ggufMetadata + extraMetadata { g.add(k, v) }
     for slot in weightSlots(params) {
@@ -102,6 +118,9 @@ func saveGGUF(_ params: ParameterTensors, to path: String, extraMetadata: [(Stri
         }
         let t: GGUFTensorType = slot.shape.count == 2 ? matrixType(slot) : .f32
         try g.addTensor(slot.ggufName, type: t, dims: slot.shape.reversed(), floats: data)
+    }
+    if let s = c.ropeScaling {   // llama.cpp's converter: the llama3 divisors per frequency, F32 (HS/2)
+        try g.addTensor("rope_freqs.weight", type: .f32, dims: [c.headDim / 2], floats: s.freqFactors(headDim: c.headDim, theta: c.ropeTheta))
     }
     try g.write(to: path)
 }

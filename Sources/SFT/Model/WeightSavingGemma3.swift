@@ -9,7 +9,7 @@ extension ModelConfig {
     var gemma3HFConfigJSON: [String: Any] {
         let types = (slidingLayers ?? []).map { $0 ? "sliding_attention" : "full_attention" }
         return [
-            "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "vocab_size": vocabSize,
+            "architectures": [architecture.hfClassName], "model_type": "gemma3_text", "vocab_size": vocabSize,
             "hidden_size": hiddenSize, "intermediate_size": intermediateSize, "num_hidden_layers": numLayers,
             "num_attention_heads": numHeads, "num_key_value_heads": numKVHeads, "head_dim": headDim,
             "max_position_embeddings": maxPositions, "rope_theta": Self.sourceDouble(ropeTheta),

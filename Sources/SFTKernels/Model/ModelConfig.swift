@@ -1,5 +1,5 @@
 // ModelConfig: the shape of a decoder-only transformer of the Llama family (Llama, SmolLM2, TinyLlama,
-// Llama-3, Qwen2/2.5). Filled from GGUF metadata or HF config.json by the loaders in Formats/.
+// Llama-3.x, Qwen2/2.5, Qwen3, Gemma 3 text). Filled from GGUF metadata or HF config.json by the loaders in Formats/.
 // Sizes use llm.c's short names in comments: V vocab, C hidden, L layers, NH heads, NKV kv heads,
 // HS head size, FF intermediate.
 
@@ -7,6 +7,19 @@ public enum Architecture: String, Codable, Sendable {
     case llama   // Llama, SmolLM2, TinyLlama, Llama-3: no attention biases
     case qwen2   // Qwen2 / Qwen2.5: biases on q, k, v
     case gemma3  // Gemma 3 text: (1 + w) norms, four per block, GeGLU, QK-norm, sliding-window layers (ModelConfigGemma3.swift)
+    case qwen3   // Qwen3: RMSNorm per head on q and k before RoPE (q_norm, k_norm), no biases
+}
+
+extension Architecture {
+    /// The transformers class config.json names in `architectures`.
+    public var hfClassName: String {
+        switch self {
+        case .llama: "LlamaForCausalLM"
+        case .qwen2: "Qwen2ForCausalLM"
+        case .qwen3: "Qwen3ForCausalLM"
+        case .gemma3: "Gemma3ForCausalLM"
+        }
+    }
 }
 
 public struct ModelConfig: Codable, Equatable, Sendable {
@@ -23,6 +36,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var rmsNormEps: Float
     public var tiedEmbeddings: Bool    // lm_head shares token_embedding
     public var attentionBias: Bool     // q/k/v biases (Qwen2)
+    public var ropeScaling: RoPEScaling?   // Llama-3.1/3.2 `llama3` frequency scaling; nil: plain RoPE
     // Gemma 3 only (nil for the others; set after init by the loaders, see ModelConfigGemma3.swift)
     public var queryPreAttnScalar: Float? = nil   // attention scale is queryPreAttnScalar^-1/2
     public var slidingWindow: Int? = nil          // W: a sliding layer's query sees its last W positions
@@ -31,7 +45,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     public init(architecture: Architecture, vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int,
                 numHeads: Int, numKVHeads: Int, headDim: Int? = nil, maxPositions: Int, ropeTheta: Float,
-                rmsNormEps: Float, tiedEmbeddings: Bool, attentionBias: Bool? = nil) {
+                rmsNormEps: Float, tiedEmbeddings: Bool, attentionBias: Bool? = nil, ropeScaling: RoPEScaling? = nil) {
         self.architecture = architecture
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -45,7 +59,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.rmsNormEps = rmsNormEps
         self.tiedEmbeddings = tiedEmbeddings
         self.attentionBias = attentionBias ?? (architecture == .qwen2)
+        self.ropeScaling = ropeScaling
     }
+
+    /// q and k go through an RMSNorm per head (weights q_norm, k_norm of HS) between projection and RoPE
+    /// (Gemma 3 scales by 1 + w there, as in all its norms).
+    public var qkNorm: Bool { architecture == .qwen3 || architecture == .gemma3 }
 
     public var qDim: Int { numHeads * headDim }      // NH*HS
     public var kvDim: Int { numKVHeads * headDim }   // NKV*HS
@@ -68,6 +87,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if headDim % 2 != 0 { throw bad("head_dim \(headDim) must be even for RoPE") }
         if !(ropeTheta > 0) { throw bad("rope_theta \(ropeTheta) must be positive") }
         if !(rmsNormEps > 0) { throw bad("rms_norm_eps \(rmsNormEps) must be positive") }
+        try ropeScaling?.validate(headDim: headDim)
         if architecture == .gemma3 { try validateGemma3() }
         _ = try parameterCount()
     }
@@ -86,7 +106,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let Q = try mul(numHeads, headDim), KV = try mul(numKVHeads, headDim)
         var perLayer = try mul(2, C) + mul(Q, C) + mul(2, KV, C) + mul(C, Q) + mul(3, FF, C)
         if attentionBias { perLayer += Q + 2 * KV }
-        if architecture == .gemma3 { perLayer += try mul(2, headDim) + mul(2, C) }   // q/k norms, post-attention/feed-forward norms
+        if qkNorm { perLayer += 2 * headDim }
+        if architecture == .gemma3 { perLayer += try mul(2, C) }   // post-attention/feed-forward norms
         return try mul(V, C) * (tiedEmbeddings ? 1 : 2) + mul(L, perLayer) + C
     }
 

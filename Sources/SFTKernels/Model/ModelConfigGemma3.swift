@@ -30,5 +30,7 @@ extension ModelConfig {
         }
         guard let s = queryPreAttnScalar, s > 0, s.isFinite else { throw bad("query_pre_attn_scalar \(queryPreAttnScalar ?? 0) must be positive") }
         guard let t = ropeLocalTheta, t > 0, t.isFinite else { throw bad("rope_local_base_freq \(ropeLocalTheta ?? 0) must be positive") }
+        // the loaders refuse Gemma's rope_scaling by name; a hand-made config must not slip it past the RoPE tables
+        if ropeScaling != nil { throw bad("gemma3 with RoPE scaling is not supported") }
     }
 }

@@ -21,12 +21,12 @@ public struct ParameterTensors: @unchecked Sendable {
     public let wDown: View            // (L, C, FF)
     public let finalNorm: View        // (C)
     public let lmHead: View           // (V, C); the same memory as tokenEmbedding when tied
-    // Gemma 3 only, carved after everything above; every Gemma norm scales by (1 + w)
-    // (attnNorm is input_layernorm, mlpNorm pre_feedforward_layernorm there)
-    public let qNorm: View?           // (L, HS)  q_norm, one per layer shared by the heads
-    public let kNorm: View?           // (L, HS)  k_norm
-    public let postAttnNorm: View?    // (L, C)   post_attention_layernorm, on the attention output
-    public let postFFNorm: View?      // (L, C)   post_feedforward_layernorm, on the MLP output
+    // carved after everything above: per-head q/k norms (Qwen3 and Gemma 3), then Gemma 3's two extra norms;
+    // every Gemma norm scales by (1 + w) (attnNorm is input_layernorm, mlpNorm pre_feedforward_layernorm there)
+    public let qNorm: View?           // (L, HS)  q_norm, one per layer shared by the heads (Qwen3, Gemma 3)
+    public let kNorm: View?           // (L, HS)  k_norm (Qwen3, Gemma 3)
+    public let postAttnNorm: View?    // (L, C)   Gemma 3 only: post_attention_layernorm, on the attention output
+    public let postFFNorm: View?      // (L, C)   Gemma 3 only: post_feedforward_layernorm, on the MLP output
 
     /// Allocates zeroed parameters for `config`.
     public init(config: ModelConfig) {
@@ -41,7 +41,8 @@ public struct ParameterTensors: @unchecked Sendable {
         (tokenEmbedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, mlpNorm, wGate, wUp, wDown, finalNorm) =
             (v.0, v.1, v.2, v.3, v.4, v.5, v.6, v.7, v.8, v.9, v.10, v.11, v.12, v.13)
         lmHead = v.14 ?? v.0
-        (qNorm, kNorm, postAttnNorm, postFFNorm) = Self.carveGemma3(config, &carver)
+        (qNorm, kNorm) = (v.15, v.16)
+        (postAttnNorm, postFFNorm) = Self.carveGemma3(config, &carver)
     }
 
     /// Every view with its GGUF/HF-neutral name, in storage order; lmHead omitted when tied.
@@ -50,9 +51,8 @@ public struct ParameterTensors: @unchecked Sendable {
         if let bq, let bk, let bv { out += [("bq", bq), ("bk", bk), ("bv", bv)] }
         out += [("wo", wo), ("mlp_norm", mlpNorm), ("w_gate", wGate), ("w_up", wUp), ("w_down", wDown), ("final_norm", finalNorm)]
         if !config.tiedEmbeddings { out.append(("lm_head", lmHead)) }
-        if let qNorm, let kNorm, let postAttnNorm, let postFFNorm {
-            out += [("q_norm", qNorm), ("k_norm", kNorm), ("post_attn_norm", postAttnNorm), ("post_ffn_norm", postFFNorm)]
-        }
+        if let qNorm, let kNorm { out += [("q_norm", qNorm), ("k_norm", kNorm)] }
+        if let postAttnNorm, let postFFNorm { out += [("post_attn_norm", postAttnNorm), ("post_ffn_norm", postFFNorm)] }
         return out
     }
 
@@ -67,7 +67,7 @@ public struct ParameterTensors: @unchecked Sendable {
     }
 
     private static func carve(_ c: ModelConfig, _ k: inout Carver)
-        -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?) {
+        -> (View, View, View, View, View, View?, View?, View?, View, View, View, View, View, View, View?, View?, View?) {
         let (V, C, L, Q, KV, FF) = (c.vocabSize, c.hiddenSize, c.numLayers, c.qDim, c.kvDim, c.intermediateSize)
         let emb = k.take([V, C])
         let an = k.take([L, C])
@@ -80,12 +80,13 @@ public struct ParameterTensors: @unchecked Sendable {
         let wg = k.take([L, FF, C]), wu = k.take([L, FF, C]), wd = k.take([L, C, FF])
         let fn = k.take([C])
         let head = c.tiedEmbeddings ? nil : k.take([V, C])
-        return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head)
+        let qn = c.qkNorm ? k.take([L, c.headDim]) : nil, kn = c.qkNorm ? k.take([L, c.headDim]) : nil
+        return (emb, an, wq, wk, wv, bq, bk, bv, wo, mn, wg, wu, wd, fn, head, qn, kn)
     }
 
-    private static func carveGemma3(_ c: ModelConfig, _ k: inout Carver) -> (View?, View?, View?, View?) {
-        guard c.architecture == .gemma3 else { return (nil, nil, nil, nil) }
-        let (C, L, HS) = (c.hiddenSize, c.numLayers, c.headDim)
-        return (k.take([L, HS]), k.take([L, HS]), k.take([L, C]), k.take([L, C]))
+    /// Gemma 3's post-attention and post-feed-forward norms, after the q/k norms.
+    private static func carveGemma3(_ c: ModelConfig, _ k: inout Carver) -> (View?, View?) {
+        guard c.architecture == .gemma3 else { return (nil, nil) }
+        return (k.take([c.numLayers, c.hiddenSize]), k.take([c.numLayers, c.hiddenSize]))
     }
 }

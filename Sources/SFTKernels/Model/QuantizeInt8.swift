@@ -1,7 +1,8 @@
 // QuantizeInt8: an inference-only INT8 copy of a model for chat-testing what a quantized deployment would say.
 // Every linear weight W (out, in), and the head, is an Int8Matrix (per-row absmax, Tensor/KernelsInt8.swift):
 // decoding multiplies one token with `matvec`, a prompt runs as one batch through `matmul`, like Transformer's.
-// Norms and biases stay fp32, and so does an untied embedding (a tied one is read from the int8 head); RMSNorm, RoPE, attention and SwiGLU are the training kernels, and
+// Norms (the per-head q/k norms of Qwen3 and Gemma 3 too) and biases stay fp32, and so does an untied embedding
+// (a tied one is read from the int8 head); RMSNorm, RoPE, attention and SwiGLU are the training kernels, and
 // the KV cache is the fp32 KVCache, so only the linear layers differ from Transformer's decode path.
 // LoRA is merged before quantizing (Int8Model(params:lora:) merges into a copy). `DecodingModel` is what a
 // generator needs from either model.
@@ -23,6 +24,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
     let attnNorm: View, mlpNorm: View // (L, C)
     let finalNorm: View               // (C)
     let bq: View?, bk: View?, bv: View?   // (L, Q), (L, KV), (L, KV)  Qwen2 only
+    let qNorm: View?, kNorm: View?    // (L, HS)  Qwen3 and Gemma 3
     let embedding: View?              // (V, C) untied only; a tied embedding is read from the int8 head
     let layers: [[LoRATarget: Int8Matrix]]
     let head: Int8Matrix
@@ -35,7 +37,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         let c = params.config
         config = c
         let fp32: [View?] = [merged.attnNorm, merged.mlpNorm, merged.finalNorm, merged.bq, merged.bk, merged.bv,
-                             c.tiedEmbeddings ? nil : merged.tokenEmbedding]
+                             c.tiedEmbeddings ? nil : merged.tokenEmbedding, merged.qNorm, merged.kNorm]
         var counter = Carver(counting: ())
         for v in fp32 { if let v { _ = counter.take(v.shape) } }
         small = FloatBuffer(count: counter.used)
@@ -48,6 +50,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         }
         (attnNorm, mlpNorm, finalNorm) = (kept[0]!, kept[1]!, kept[2]!)
         (bq, bk, bv, embedding) = (kept[3], kept[4], kept[5], kept[6])
+        (qNorm, kNorm) = (kept[7], kept[8])
         layers = (0..<c.numLayers).map { l in
             var d: [LoRATarget: Int8Matrix] = [:]
             for t in LoRATarget.allCases {
@@ -57,7 +60,7 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
             return d
         }
         head = Int8Matrix(merged.lmHead.ptr, rows: c.vocabSize, cols: c.hiddenSize)
-        rope = RoPETable(headDim: c.headDim, maxPositions: c.maxPositions, theta: c.ropeTheta)
+        rope = RoPETable(headDim: c.headDim, maxPositions: c.maxPositions, theta: c.ropeTheta, scaling: c.ropeScaling)
         gemma3 = Gemma3Int8Extras(merged)
     }
 
@@ -87,11 +90,11 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
         if let gemma3 { return gemma3Run(tokens, cache, gemma3) }
         let c = config, n = tokens.count, p0 = cache.length, Tk = p0 + n
         let (C, Q, KV, FF, NH) = (c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
-        let s = FloatBuffer(count: n * (2 * C + 2 * Q + 3 * FF + NH * Tk + 1) + 16 * 10)   // + Carver alignment
+        let s = FloatBuffer(count: n * (2 * C + 2 * Q + 3 * FF + NH * Tk + 1 + NH) + 16 * 11)   // + Carver alignment
         var k = Carver(s)
         let x = k.take([n, C]).ptr, ln = k.take([n, C]).ptr, q = k.take([n, Q]).ptr, att = k.take([n, Q]).ptr
         let gate = k.take([n, FF]).ptr, up = k.take([n, FF]).ptr, h = k.take([n, FF]).ptr
-        let probs = k.take([NH, n, Tk]).ptr, rstd = k.take([n]).ptr
+        let probs = k.take([NH, n, Tk]).ptr, rstd = k.take([n]).ptr, headRstd = k.take([n, NH]).ptr
         if c.tiedEmbeddings {   // the int8 head is the embedding table: dequantize each token's row
             for (i, t) in tokens.enumerated() { head.dequantizeRow(Int(t), x + i * C, scale: head.scales[Int(t)]) }
         } else {
@@ -109,6 +112,10 @@ public final class Int8Model: DecodingModel, @unchecked Sendable {
             w[.q]!.matmul(q, ln, n: n); bias(q, bq, l, Q)
             w[.k]!.matmul(kc + p0 * KV, ln, n: n); bias(kc + p0 * KV, bk, l, KV)
             w[.v]!.matmul(vc + p0 * KV, ln, n: n); bias(vc + p0 * KV, bv, l, KV)
+            if let qn = qNorm, let kn = kNorm {   // Qwen3: per-head RMSNorm of q and the new keys, in place
+                headRMSNormForward(q, headRstd, q, qn.slice(l).ptr, n: n, heads: NH, HS: c.headDim, eps: c.rmsNormEps, onePlus: false)
+                headRMSNormForward(kc + p0 * KV, headRstd, kc + p0 * KV, kn.slice(l).ptr, n: n, heads: c.numKVHeads, HS: c.headDim, eps: c.rmsNormEps, onePlus: false)
+            }
             ropeForward(q, rope, n: n, T: n, posOffset: p0, heads: NH)
             ropeForward(kc + p0 * KV, rope, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)

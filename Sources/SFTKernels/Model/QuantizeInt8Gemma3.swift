@@ -1,24 +1,23 @@
 // Gemma 3 in the INT8 copy (QuantizeInt8.swift): the linear layers are int8 there as for every model; this
-// file keeps what Gemma adds in fp32 (q/k norms, post-attention and post-feed-forward norms, the sliding
-// layers' RoPE table) and runs Gemma's layer list (TransformerInferenceGemma3.swift) with int8 linears.
+// file keeps what Gemma adds in fp32 (post-attention and post-feed-forward norms, the sliding layers' RoPE
+// table; the q/k norms are Int8Model's, shared with Qwen3) and runs Gemma's layer list (TransformerInferenceGemma3.swift) with int8 linears.
 
 /// Gemma 3's fp32 extras of an Int8Model.
 struct Gemma3Int8Extras {
     let storage: FloatBuffer
-    let qNorm: View, kNorm: View            // (L, HS)
     let postAttnNorm: View, postFFNorm: View // (L, C)
     let ropeLocal: RoPETable
 
     /// nil for other architectures. `p` is the merged copy the int8 weights come from.
     init?(_ p: ParameterTensors) {
-        guard let qn = p.qNorm, let kn = p.kNorm, let pa = p.postAttnNorm, let pf = p.postFFNorm else { return nil }
-        let src = [qn, kn, pa, pf]
+        guard let pa = p.postAttnNorm, let pf = p.postFFNorm else { return nil }
+        let src = [pa, pf]
         var counter = Carver(counting: ())
         for v in src { _ = counter.take(v.shape) }
         storage = FloatBuffer(count: counter.used)
         var k = Carver(storage)
         let kept = src.map { v -> View in let d = k.take(v.shape); d.ptr.update(from: v.ptr, count: v.count); return d }
-        (qNorm, kNorm, postAttnNorm, postFFNorm) = (kept[0], kept[1], kept[2], kept[3])
+        (postAttnNorm, postFFNorm) = (kept[0], kept[1])
         let c = p.config
         ropeLocal = RoPETable(headDim: c.headDim, maxPositions: c.maxPositions, theta: c.ropeLocalTheta ?? 10000)
     }
@@ -47,8 +46,8 @@ extension Int8Model {
             w[.q]!.matmul(q, ln, n: n)
             w[.k]!.matmul(kn, ln, n: n)
             w[.v]!.matmul(vc + p0 * KV, ln, n: n)
-            headNormForward(q, rstd, q, g.qNorm.slice(l).ptr, n: n, heads: NH, HS: HS, eps: eps, onePlus: true)
-            headNormForward(kn, rstd, kn, g.kNorm.slice(l).ptr, n: n, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
+            headRMSNormForward(q, rstd, q, qNorm!.slice(l).ptr, n: n, heads: NH, HS: HS, eps: eps, onePlus: true)
+            headRMSNormForward(kn, rstd, kn, kNorm!.slice(l).ptr, n: n, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
             ropeForward(q, table, n: n, T: n, posOffset: p0, heads: NH)
             ropeForward(kn, table, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: HS,

@@ -36,7 +36,8 @@ public final class Transformer: @unchecked Sendable {
     public init(params: ParameterTensors) {
         config = params.config
         self.params = params
-        rope = RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeTheta)
+        rope = RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeTheta,
+                         scaling: params.config.ropeScaling)
         ropeLocal = params.config.architecture == .gemma3
             ? RoPETable(headDim: params.config.headDim, maxPositions: params.config.maxPositions, theta: params.config.ropeLocalTheta ?? 10000) : nil
     }
@@ -135,6 +136,12 @@ public final class Transformer: @unchecked Sendable {
             stage("linear fwd") { linearLayerForward(q, ln1, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, adapter(.q, l, a), sc, n: N, inF: C, outF: Q) }
             stage("linear fwd") { linearLayerForward(k, ln1, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
             stage("linear fwd") { linearLayerForward(v, ln1, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
+            if let qn = p.qNorm, let kn = p.kNorm {   // Qwen3: q, k = rmsnorm per head (qLin, kLin), the projections kept for backward
+                let ql = a.qLin.slice(l).ptr, kl = a.kLin.slice(l).ptr
+                stage("copies") { ql.update(from: q, count: N * Q); kl.update(from: k, count: N * KV) }
+                stage("qk norm") { headRMSNormForward(q, a.qRstd.slice(l).ptr, ql, qn.slice(l).ptr, n: N, heads: c.numHeads, HS: c.headDim, eps: c.rmsNormEps, onePlus: false) }
+                stage("qk norm") { headRMSNormForward(k, a.kRstd.slice(l).ptr, kl, kn.slice(l).ptr, n: N, heads: c.numKVHeads, HS: c.headDim, eps: c.rmsNormEps, onePlus: false) }
+            }
             stage("rope") { rotate(q, n: N, T: T, heads: c.numHeads, backward: false) }
             stage("rope") { rotate(k, n: N, T: T, heads: c.numKVHeads, backward: false) }
             stage("attention fwd") { attentionForward(att, a.probs.slice(a.storesProbs ? l : 0).ptr, q, k, v, B: B, Tq: T, Tk: T, NH: c.numHeads, NKV: c.numKVHeads, HS: c.headDim, segments: segments) }
@@ -196,6 +203,15 @@ public final class Transformer: @unchecked Sendable {
             // forward: q, k = rope(q), rope(k)
             stage("rope") { rotate(a.dq.ptr, n: N, T: T, heads: c.numHeads, backward: true) }
             stage("rope") { rotate(a.dk.ptr, n: N, T: T, heads: c.numKVHeads, backward: true) }
+            // forward: q, k = rmsnorm per head (qLin, kLin)  (Qwen3: dq, dk become the projections' gradients)
+            if let qn = p.qNorm, let kn = p.kNorm {
+                a.dqLin.buffer.update(repeating: 0); a.dkLin.buffer.update(repeating: 0)
+                stage("qk norm") { headRMSNormBackward(a.dqLin.ptr, g?.qNorm?.slice(l).ptr, a.dq.ptr, a.qLin.slice(l).ptr, qn.slice(l).ptr,
+                                                        a.qRstd.slice(l).ptr, n: N, heads: c.numHeads, HS: c.headDim, onePlus: false) }
+                stage("qk norm") { headRMSNormBackward(a.dkLin.ptr, g?.kNorm?.slice(l).ptr, a.dk.ptr, a.kLin.slice(l).ptr, kn.slice(l).ptr,
+                                                        a.kRstd.slice(l).ptr, n: N, heads: c.numKVHeads, HS: c.headDim, onePlus: false) }
+                stage("copies") { a.dq.ptr.update(from: a.dqLin.ptr, count: N * Q); a.dk.ptr.update(from: a.dkLin.ptr, count: N * KV) }
+            }
             // forward: q = ln1 @ Wq^T + bq;  k = ...;  v = ...
             stage("linear bwd") { linearLayerBackward(dln, g?.wq.slice(l).ptr, g?.bq?.slice(l).ptr, a.dq.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
                                 n: N, inF: C, outF: Q, overwriteDx: true) }

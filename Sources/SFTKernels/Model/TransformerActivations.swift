@@ -2,7 +2,8 @@
 // (llm.c's ActivationTensors), plus the scratch shared by all layers (the SwiGLU output h is recomputed in
 // backward; attention probabilities are kept per layer while they fit in `storedProbsLimit`, else recomputed
 // too) and the activation-gradient scratch of one layer.
-// N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M).
+// N = B*T rows. Per token and layer it keeps 6C + 2KV + 2FF floats (27 KB for SmolLM2-135M); Qwen3 and Gemma 3 add
+// the q/k projections before their per-head norm and its rstd, Q + KV + NH + NKV.
 
 public struct Activations: @unchecked Sendable {
     public let B: Int, T: Int
@@ -38,6 +39,14 @@ public struct Activations: @unchecked Sendable {
     public let xa: View        // (L, targets, N, r), empty without LoRA
     public let dropped: View   // (N, max(C, NH*HS, FF))
     public let dxa: View       // (N, r)
+    // Qwen3's and Gemma 3's per-head q/k norm (empty for other architectures): the projections before the norm, its rstd,
+    // and the gradient scratch of one layer
+    public let qLin: View      // (L, N, NH*HS)
+    public let kLin: View      // (L, N, NKV*HS)
+    public let qRstd: View     // (L, N*NH)
+    public let kRstd: View     // (L, N*NKV)
+    public let dqLin: View     // (N, NH*HS)
+    public let dkLin: View     // (N, NKV*HS)
 
     /// Bytes of attention probabilities kept for backward (283 MB for SmolLM2-135M at 4 x 256); above it,
     /// backward recomputes each layer's scores (about 3% of a step) instead.
@@ -60,6 +69,7 @@ public struct Activations: @unchecked Sendable {
         (gate, up, lnf, lnfRstd, losses, h, probs, head) = (v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17])
         (dres, dln, dlnf, dq, dattOut, dk, dv, dgate, dup, dh, dprobs) = (v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28])
         (xa, dropped, dxa) = (v[29], v[30], v[31])
+        (qLin, kLin, qRstd, kRstd, dqLin, dkLin) = (v[32], v[33], v[34], v[35], v[36], v[37])
     }
 
     /// Floats the activations of (B, T) take, views rounded up to 64 bytes as carved.
@@ -78,12 +88,15 @@ public struct Activations: @unchecked Sendable {
         let (N, L, C, Q, KV, FF, NH) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.numHeads)
         let chunk = min(headChunk, N)
         let r = lora?.rank ?? 0, nt = lora?.targets.count ?? 0
+        let qn = c.qkNorm ? 1 : 0
         return [k.take([L + 1, N, C]), k.take([L, N, C]), k.take([L, N]), k.take([L, N, Q]), k.take([L, N, KV]),
                 k.take([L, N, KV]), k.take([L, N, Q]), k.take([L, N, C]), k.take([L, N, C]), k.take([L, N]),
                 k.take([L, N, FF]), k.take([L, N, FF]), k.take([N, C]), k.take([N]), k.take([N]),
                 k.take([N, FF]), k.take([stores ? L : 1, B, NH, T, T]), k.take([lmHeadScratchCount(chunk: chunk, C: C, V: c.vocabSize)]),
                 k.take([N, C]), k.take([N, C]), k.take([N, C]), k.take([N, Q]), k.take([N, Q]), k.take([N, KV]),
                 k.take([N, KV]), k.take([N, FF]), k.take([N, FF]), k.take([N, FF]), k.take([B, c.numKVHeads, T, T]),
-                k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r])]
+                k.take([L, nt, N, r]), k.take([N, (lora?.dropout ?? 0) > 0 ? max(C, Q, FF) : 0]), k.take([N, r]),
+                k.take([L, N, qn * Q]), k.take([L, N, qn * KV]), k.take([L, N, qn * NH]), k.take([L, N, qn * c.numKVHeads]),
+                k.take([N, qn * Q]), k.take([N, qn * KV])]
     }
 }

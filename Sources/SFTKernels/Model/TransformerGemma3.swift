@@ -13,23 +13,20 @@
 // Activations the Llama list does not keep live in Gemma3Activations; the shared ones keep their meaning
 // (q, k after norm and RoPE; resid2; ln2 the pre-feed-forward norm's output).
 
-/// What Gemma 3's layers save beyond `Activations`, for one (B, T). N = B*T.
+/// What Gemma 3's layers save beyond `Activations`, for one (B, T). N = B*T. (The projections before q_norm /
+/// k_norm, their rstd and gradients are Activations' qLin, kLin, qRstd, kRstd, dqLin, dkLin, shared with Qwen3.)
 struct Gemma3Activations {
     let B: Int, T: Int
     let storage: FloatBuffer
-    let qRaw: View, kRaw: View          // (L, N, NH*HS), (L, N, NKV*HS) projections before q_norm / k_norm
-    let qRstd: View, kRstd: View        // (L, N*NH), (L, N*NKV)
     let ao: View, aoRstd: View          // (L, N, C) attention output after o_proj, (L, N)
     let mo: View, moRstd: View          // (L, N, C) MLP output after down_proj, (L, N)
     // scratch of one layer
     let tmp: View                       // (N, C) a normed branch before its residual add; its gradient in backward
-    let dqRaw: View, dkRaw: View        // (N, NH*HS), (N, NKV*HS)
 
     init(config c: ModelConfig, B: Int, T: Int) {
-        let (N, L, C, Q, KV) = (B * T, c.numLayers, c.hiddenSize, c.qDim, c.kvDim)
+        let (N, L, C) = (B * T, c.numLayers, c.hiddenSize)
         func carve(_ k: inout Carver) -> [View] {
-            [k.take([L, N, Q]), k.take([L, N, KV]), k.take([L, N * c.numHeads]), k.take([L, N * c.numKVHeads]),
-             k.take([L, N, C]), k.take([L, N]), k.take([L, N, C]), k.take([L, N]), k.take([N, C]), k.take([N, Q]), k.take([N, KV])]
+            [k.take([L, N, C]), k.take([L, N]), k.take([L, N, C]), k.take([L, N]), k.take([N, C])]
         }
         var counter = Carver(counting: ())
         _ = carve(&counter)
@@ -37,8 +34,7 @@ struct Gemma3Activations {
         var k = Carver(storage)
         let v = carve(&k)
         self.B = B; self.T = T
-        (qRaw, kRaw, qRstd, kRstd, ao, aoRstd, mo, moRstd) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
-        (tmp, dqRaw, dkRaw) = (v[8], v[9], v[10])
+        (ao, aoRstd, mo, moRstd, tmp) = (v[0], v[1], v[2], v[3], v[4])
     }
 }
 
@@ -76,14 +72,14 @@ extension Transformer {
             let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
             let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr, out = a.resid.slice(l + 1).ptr
-            let qRaw = ga.qRaw.slice(l).ptr, kRaw = ga.kRaw.slice(l).ptr, ao = ga.ao.slice(l).ptr, mo = ga.mo.slice(l).ptr
+            let qRaw = a.qLin.slice(l).ptr, kRaw = a.kLin.slice(l).ptr, ao = ga.ao.slice(l).ptr, mo = ga.mo.slice(l).ptr
             stage("rmsnorm") { rmsnormOnePlusForward(ln1, a.ln1Rstd.slice(l).ptr, x, p.attnNorm.slice(l).ptr, n: N, C: C, eps: eps) }
             stage("linear fwd") { linearLayerForward(qRaw, ln1, p.wq.slice(l).ptr, nil, adapter(.q, l, a), sc, n: N, inF: C, outF: Q) }
             stage("linear fwd") { linearLayerForward(kRaw, ln1, p.wk.slice(l).ptr, nil, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
             stage("linear fwd") { linearLayerForward(v, ln1, p.wv.slice(l).ptr, nil, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
             stage("rmsnorm") {
-                headNormForward(q, ga.qRstd.slice(l).ptr, qRaw, p.qNorm!.slice(l).ptr, n: N, heads: c.numHeads, HS: HS, eps: eps, onePlus: true)
-                headNormForward(k, ga.kRstd.slice(l).ptr, kRaw, p.kNorm!.slice(l).ptr, n: N, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
+                headRMSNormForward(q, a.qRstd.slice(l).ptr, qRaw, p.qNorm!.slice(l).ptr, n: N, heads: c.numHeads, HS: HS, eps: eps, onePlus: true)
+                headRMSNormForward(k, a.kRstd.slice(l).ptr, kRaw, p.kNorm!.slice(l).ptr, n: N, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
             }
             stage("rope") { gemma3Rotate(q, layer: l, n: N, T: T, heads: c.numHeads, backward: false) }
             stage("rope") { gemma3Rotate(k, layer: l, n: N, T: T, heads: c.numKVHeads, backward: false) }
@@ -114,7 +110,7 @@ extension Transformer {
             let x = a.resid.slice(l).ptr, ln1 = a.ln1.slice(l).ptr, q = a.q.slice(l).ptr, k = a.k.slice(l).ptr, v = a.v.slice(l).ptr
             let att = a.attOut.slice(l).ptr, r2 = a.resid2.slice(l).ptr, ln2 = a.ln2.slice(l).ptr
             let gate = a.gate.slice(l).ptr, up = a.up.slice(l).ptr
-            let qRaw = ga.qRaw.slice(l).ptr, kRaw = ga.kRaw.slice(l).ptr, ao = ga.ao.slice(l).ptr, mo = ga.mo.slice(l).ptr
+            let qRaw = a.qLin.slice(l).ptr, kRaw = a.kLin.slice(l).ptr, ao = ga.ao.slice(l).ptr, mo = ga.mo.slice(l).ptr
             // forward: resid[l+1] = resid2 + rmsnorm1p(mo, postFFNorm)  (dres carries on as d resid2)
             stage("rmsnorm") {
                 ga.tmp.buffer.update(repeating: 0)
@@ -153,16 +149,16 @@ extension Transformer {
             stage("rope") { gemma3Rotate(a.dk.ptr, layer: l, n: N, T: T, heads: c.numKVHeads, backward: true) }
             // forward: q = rmsnorm1p(qRaw, qNorm) per head;  k = rmsnorm1p(kRaw, kNorm) per head
             stage("rmsnorm") {
-                ga.dqRaw.buffer.update(repeating: 0); ga.dkRaw.buffer.update(repeating: 0)
-                headNormBackward(ga.dqRaw.ptr, g?.qNorm?.slice(l).ptr, a.dq.ptr, qRaw, p.qNorm!.slice(l).ptr, ga.qRstd.slice(l).ptr,
-                                 n: N, heads: c.numHeads, HS: HS, onePlus: true)
-                headNormBackward(ga.dkRaw.ptr, g?.kNorm?.slice(l).ptr, a.dk.ptr, kRaw, p.kNorm!.slice(l).ptr, ga.kRstd.slice(l).ptr,
-                                 n: N, heads: c.numKVHeads, HS: HS, onePlus: true)
+                a.dqLin.buffer.update(repeating: 0); a.dkLin.buffer.update(repeating: 0)
+                headRMSNormBackward(a.dqLin.ptr, g?.qNorm?.slice(l).ptr, a.dq.ptr, qRaw, p.qNorm!.slice(l).ptr, a.qRstd.slice(l).ptr,
+                                    n: N, heads: c.numHeads, HS: HS, onePlus: true)
+                headRMSNormBackward(a.dkLin.ptr, g?.kNorm?.slice(l).ptr, a.dk.ptr, kRaw, p.kNorm!.slice(l).ptr, a.kRstd.slice(l).ptr,
+                                    n: N, heads: c.numKVHeads, HS: HS, onePlus: true)
             }
             // forward: qRaw = ln1 @ Wq^T;  kRaw = ln1 @ Wk^T;  v = ln1 @ Wv^T
-            stage("linear bwd") { linearLayerBackward(dln, g?.wq.slice(l).ptr, nil, ga.dqRaw.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
+            stage("linear bwd") { linearLayerBackward(dln, g?.wq.slice(l).ptr, nil, a.dqLin.ptr, ln1, p.wq.slice(l).ptr, adapter(.q, l, a), sc,
                                                       n: N, inF: C, outF: Q, overwriteDx: true) }
-            stage("linear bwd") { linearLayerBackward(dln, g?.wk.slice(l).ptr, nil, ga.dkRaw.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
+            stage("linear bwd") { linearLayerBackward(dln, g?.wk.slice(l).ptr, nil, a.dkLin.ptr, ln1, p.wk.slice(l).ptr, adapter(.k, l, a), sc, n: N, inF: C, outF: KV) }
             stage("linear bwd") { linearLayerBackward(dln, g?.wv.slice(l).ptr, nil, a.dv.ptr, ln1, p.wv.slice(l).ptr, adapter(.v, l, a), sc, n: N, inF: C, outF: KV) }
             // forward: ln1 = rmsnorm1p(x, attnNorm)
             stage("rmsnorm") { rmsnormOnePlusBackward(dres, g?.attnNorm.slice(l).ptr, dln, x, p.attnNorm.slice(l).ptr, a.ln1Rstd.slice(l).ptr, n: N, C: C) }

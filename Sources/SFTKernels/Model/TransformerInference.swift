@@ -73,13 +73,14 @@ extension Transformer {
         let n = tokens.count, p0 = cache.length, Tk = p0 + n
         let (C, Q, KV, FF, V, NH) = (c.hiddenSize, c.qDim, c.kvDim, c.intermediateSize, c.vocabSize, c.numHeads)
         let r = lora?.config.rank ?? 0
-        // scratch: x, ln (n,C); q, att (n,Q); gate, up, h (n,FF); probs (NH, n, capacity); xa (n, r)
-        let per = 2 * C + 2 * Q + 3 * FF + NH * cache.capacity + r + 16 * 8
+        // scratch: x, ln (n,C); q, att (n,Q); gate, up, h (n,FF); probs (NH, n, capacity); xa (n, r); head rstd (n, NH)
+        let per = 2 * C + 2 * Q + 3 * FF + NH * cache.capacity + r + NH + 16 * 12
         if cache.scratchRows < n { cache.scratch = FloatBuffer(count: n * per + C); cache.scratchRows = n }
         var carver = Carver(cache.scratch!)
         let x = carver.take([n, C]).ptr, ln = carver.take([n, C]).ptr, q = carver.take([n, Q]).ptr, att = carver.take([n, Q]).ptr
         let gate = carver.take([n, FF]).ptr, up = carver.take([n, FF]).ptr, h = carver.take([n, FF]).ptr
         let probs = carver.take([NH, n, Tk]).ptr, xa = carver.take([n, max(r, 1)]).ptr, rstd = carver.take([n]).ptr
+        let headRstd = carver.take([n, NH]).ptr
         if n == 1 && halfPrecisionDecode && decodeWeights == nil { decodeWeights = DecodeWeights(p) }
         let dw = n == 1 && halfPrecisionDecode ? decodeWeights : nil
         func hw(_ t: LoRATarget, _ l: Int) -> HalfMatrix? { dw?.layers[l][t] }
@@ -95,6 +96,10 @@ extension Transformer {
             linearLayerForward(q, ln, p.wq.slice(l).ptr, p.bq?.slice(l).ptr, ad(.q, l), sc, n: n, inF: C, outF: Q, half: hw(.q, l))
             linearLayerForward(kc + p0 * KV, ln, p.wk.slice(l).ptr, p.bk?.slice(l).ptr, ad(.k, l), sc, n: n, inF: C, outF: KV, half: hw(.k, l))
             linearLayerForward(vc + p0 * KV, ln, p.wv.slice(l).ptr, p.bv?.slice(l).ptr, ad(.v, l), sc, n: n, inF: C, outF: KV, half: hw(.v, l))
+            if let qn = p.qNorm, let kn = p.kNorm {   // Qwen3: per-head RMSNorm of q and the new keys, in place
+                headRMSNormForward(q, headRstd, q, qn.slice(l).ptr, n: n, heads: NH, HS: c.headDim, eps: c.rmsNormEps, onePlus: false)
+                headRMSNormForward(kc + p0 * KV, headRstd, kc + p0 * KV, kn.slice(l).ptr, n: n, heads: c.numKVHeads, HS: c.headDim, eps: c.rmsNormEps, onePlus: false)
+            }
             ropeForward(q, rope, n: n, T: n, posOffset: p0, heads: NH)
             ropeForward(kc + p0 * KV, rope, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: c.headDim)

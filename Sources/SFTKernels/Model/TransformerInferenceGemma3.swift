@@ -36,8 +36,8 @@ extension Transformer {
             linearLayerForward(q, ln, p.wq.slice(l).ptr, nil, ad(.q, l), sc, n: n, inF: C, outF: Q, half: hw(.q, l))
             linearLayerForward(kn, ln, p.wk.slice(l).ptr, nil, ad(.k, l), sc, n: n, inF: C, outF: KV, half: hw(.k, l))
             linearLayerForward(vc + p0 * KV, ln, p.wv.slice(l).ptr, nil, ad(.v, l), sc, n: n, inF: C, outF: KV, half: hw(.v, l))
-            headNormForward(q, rstd, q, p.qNorm!.slice(l).ptr, n: n, heads: NH, HS: HS, eps: eps, onePlus: true)
-            headNormForward(kn, rstd, kn, p.kNorm!.slice(l).ptr, n: n, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
+            headRMSNormForward(q, rstd, q, p.qNorm!.slice(l).ptr, n: n, heads: NH, HS: HS, eps: eps, onePlus: true)
+            headRMSNormForward(kn, rstd, kn, p.kNorm!.slice(l).ptr, n: n, heads: c.numKVHeads, HS: HS, eps: eps, onePlus: true)
             ropeForward(q, table, n: n, T: n, posOffset: p0, heads: NH)
             ropeForward(kn, table, n: n, T: n, posOffset: p0, heads: c.numKVHeads)
             attentionForward(att, probs, q, kc, vc, B: 1, Tq: n, Tk: Tk, NH: NH, NKV: c.numKVHeads, HS: HS,

@@ -29,6 +29,18 @@ enum OneDNN {
         return true
     }()
 
+    /// True where oneDNN can multiply bf16 operands on this CPU: in hardware (AVX512_BF16, AMX) or emulated on
+    /// AVX-512. oneDNN 2.6 has no bf16 matmul for AVX2-only CPUs (an AMD EPYC without AVX-512 was seen), and a
+    /// bf16 product there would fail at every call and fall back to OpenBLAS; asked once with a small primitive.
+    static let bf16Kernels: Bool = {
+        guard ready else { return false }
+        var p = sft_matmul()
+        guard sft_matmul_create(&p, engine, 64, 64, 64, 64, 1, 64, 1, 64, dnnl_bf16, 1, 0) == dnnl_success else { return false }
+        dnnl_primitive_destroy(p.prim)
+        dnnl_memory_destroy(p.a); dnnl_memory_destroy(p.b); dnnl_memory_destroy(p.c)
+        return true
+    }()
+
     /// The instruction set oneDNN's kernels use here, e.g. `avx512_core_bf16`.
     static var isaName: String {
         switch dnnl_get_effective_cpu_isa() {

@@ -1,8 +1,9 @@
-// RMSNorm with Gemma's (1 + w) scaling, over whole rows (Gemma's four norms per block and its final norm) and
-// per head (QK-norm: q (N, NH*HS) is N*NH rows of HS, one weight (HS) shared by all heads).
-// out = x / sqrt(mean(x^2) + eps) * (1 + w), all in fp32 like HF's Gemma3RMSNorm. These call the Llama
-// kernels (KernelsRMSNorm.swift) with the shifted weight 1 + w: d out / d w = d out / d (1 + w), so the
-// weight gradient is the same sum and nothing is written twice.
+// RMSNorm with Gemma's (1 + w) scaling over whole rows (Gemma's four norms per block and its final norm), and
+// the per-head RMSNorm pair both Qwen3 and Gemma 3 use on q and k (q_norm, k_norm): every head vector of HS in
+// q (N, NH*HS) or k (N, NKV*HS) is normalised on its own and scaled by one weight (HS) shared by all heads.
+// Everything here is the Llama RMSNorm kernel (KernelsRMSNorm.swift): per head it runs over N*heads rows of HS;
+// for (1 + w) it gets the shifted weight 1 + w, and since d out / d w = d out / d (1 + w) the weight gradient is
+// the same sum and nothing is written twice. All fp32, like HF's Qwen3RMSNorm and Gemma3RMSNorm.
 
 /// Calls `body` with 1 + w[0..<C] (a temporary copy; C is a hidden size or a head size).
 @inline(__always)
@@ -27,20 +28,22 @@ public func rmsnormOnePlusBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: Unsa
     withOnePlus(w, C) { rmsnormBackward(dx, dw, dout, x, $0, rstd, n: n, C: C) }
 }
 
-/// Per-head norm: out (N, H*HS), rstd (N*H) from x (N, H*HS) and one w (HS); onePlus picks (1 + w) (Gemma 3)
-/// or w (Qwen3). out may be x (each row is read before it is written).
-public func headNormForward(_ out: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
-                            _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, n: Int, heads: Int, HS: Int,
-                            eps: Float, onePlus: Bool) {
+/// Per-head norm: out (N, heads*HS), rstd (N*heads) from x (N, heads*HS) and one w (HS); onePlus scales by
+/// (1 + w) (Gemma 3), otherwise by w (Qwen3). out may be x (inference normalises in place: each row's rstd is
+/// taken before the row is written).
+public func headRMSNormForward(_ out: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
+                               _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, n: Int, heads: Int, HS: Int,
+                               eps: Float, onePlus: Bool) {
     if onePlus { rmsnormOnePlusForward(out, rstd, x, w, n: n * heads, C: HS, eps: eps) }
     else { rmsnormForward(out, rstd, x, w, n: n * heads, C: HS, eps: eps) }
 }
 
-/// dx (N, H*HS) +=, dw (HS) += from dout (N, H*HS); dx must not be dout.
-public func headNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>?,
-                             _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                             _ rstd: UnsafePointer<Float>, n: Int, heads: Int, HS: Int, onePlus: Bool) {
-    // forward: out[r] = rmsnorm(x[r]) * (1 + w) (or * w) for each of the N*H head rows r
+/// dx (N, heads*HS) +=, dw (HS) += (nil when frozen) from dout (N, heads*HS); dx must not be dout.
+public func headRMSNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>?,
+                                _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                _ rstd: UnsafePointer<Float>, n: Int, heads: Int, HS: Int, onePlus: Bool) {
+    // forward: out[r, c] = x[r, c] * rstd[r] * w[c] (or * (1 + w[c])) over rows r < N*heads, so the row
+    // backward over those rows, its dw summing every head's contribution
     if onePlus { rmsnormOnePlusBackward(dx, dw, dout, x, w, rstd, n: n * heads, C: HS) }
     else { rmsnormBackward(dx, dw, dout, x, w, rstd, n: n * heads, C: HS) }
 }

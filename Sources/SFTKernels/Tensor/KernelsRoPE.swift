@@ -10,14 +10,15 @@ public struct RoPETable: @unchecked Sendable {
     public let sin: FloatBuffer      // (maxPositions, HS/2)
 
     /// Same numbers as HF: inv_freq in fp32, angle = fp32(pos * inv_freq), then cos/sin of that angle.
-    public init(headDim: Int, maxPositions: Int, theta: Float) {
+    /// `scaling` (Llama-3.x) changes the inverse frequencies only (RoPEScaling.swift).
+    public init(headDim: Int, maxPositions: Int, theta: Float, scaling: RoPEScaling? = nil) {
         let half = headDim / 2
         self.headDim = headDim
         self.maxPositions = maxPositions
         cos = FloatBuffer(count: maxPositions * half)
         sin = FloatBuffer(count: maxPositions * half)
-        var inv = [Float](repeating: 0, count: half)
-        for i in 0..<half { inv[i] = 1 / Float(Foundation.pow(Double(theta), Double(Float(2 * i) / Float(headDim)))) }
+        var inv = Self.unscaledInverseFrequencies(headDim: headDim, theta: theta)
+        if let scaling { inv = scaling.inverseFrequencies(inv) }
         for p in 0..<maxPositions {
             for i in 0..<half {
                 let a = Double(Float(p) * inv[i])
@@ -25,6 +26,11 @@ public struct RoPETable: @unchecked Sendable {
                 sin.base[p * half + i] = Float(Foundation.sin(a))
             }
         }
+    }
+
+    /// theta^(-2i/HS) for i < HS/2 in fp32, as HF's `_compute_default_rope_parameters`.
+    public static func unscaledInverseFrequencies(headDim: Int, theta: Float) -> [Float] {
+        (0..<(headDim / 2)).map { i in 1 / Float(Foundation.pow(Double(theta), Double(Float(2 * i) / Float(headDim)))) }
     }
 }
 

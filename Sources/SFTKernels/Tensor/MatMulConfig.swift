@@ -1,6 +1,7 @@
 // Which engine and precision the matrix products run in, chosen once per process from what the CPU has:
 // `MatMul.precision` is fp32 (OpenBLAS-equal results) or bf16 (operands rounded to bfloat16, products
-// accumulated in fp32, the result fp32) and is set from the user's `precision auto|bf16|fp32` setting;
+// accumulated in fp32, the result fp32) and is set from the user's `precision auto|bf16|fp32` setting
+// (bf16 runs as fp32 where oneDNN has no bf16 kernels for the CPU: AVX2-only machines);
 // `auto` means bf16 where the CPU multiplies bf16 natively (AVX512_BF16 or AMX) and that is measured faster
 // than fp32 here (PrecisionProbe.swift), fp32 elsewhere.
 // The library default is fp32, so tests and references see exact fp32 products unless they ask.
@@ -25,11 +26,30 @@ public enum MatMul {
     /// The setting: a fixed precision, or nil for `auto`, resolved by PrecisionProbe at the first read, so the
     /// probe runs when products need it (training, prompts, `status --all`), not at start-up.
     nonisolated(unsafe) private static var fixed: ComputePrecision? = .fp32
-    /// Precision of the large products (see GEMM.swift for which products are large).
+    /// Precision of the large products (see GEMM.swift for which products are large): what was set, except
+    /// that bf16 runs as fp32 where oneDNN has no bf16 kernels (`bf16Available`).
     public static var precision: ComputePrecision {
-        get { fixed ?? (PrecisionProbe.measured?.bf16IsFaster == true ? .bf16 : .fp32) }
+        get {
+            let p = fixed ?? (PrecisionProbe.measured?.bf16IsFaster == true ? .bf16 : .fp32)
+            return p == .bf16 && !bf16Available ? .fp32 : p
+        }
         set { fixed = newValue }
     }
+
+    /// True where large products can run with bf16 operands here (oneDNN on, started, with bf16 kernels for
+    /// this CPU: in hardware or emulated on AVX-512; not on AVX2-only CPUs).
+    public static var bf16Available: Bool { oneDNNEnabled && OneDNN.ready && OneDNN.bf16Kernels }
+
+    /// Why `precision bf16` runs as fp32 here, for the shell to say once when the user asks for bf16; nil where
+    /// bf16 runs.
+    public static var bf16Unavailable: String? {
+        if bf16Available { return nil }
+        if !oneDNNEnabled { return "SFT_GEMM=openblas turns oneDNN off, and OpenBLAS multiplies in fp32 only" }
+        if !OneDNN.ready { return "oneDNN did not start, and OpenBLAS multiplies in fp32 only" }
+        return "oneDNN \(versionText) has no bf16 kernels for this CPU (\(OneDNN.isaName); it needs AVX-512)"
+    }
+
+    private static var versionText: String { let v = dnnl_version().pointee; return "\(v.major).\(v.minor)" }
     /// Large products go to oneDNN unless SFT_GEMM=openblas (for comparisons) or oneDNN failed to start.
     nonisolated(unsafe) public static var oneDNNEnabled: Bool =
         ProcessInfo.processInfo.environment["SFT_GEMM"]?.lowercased() != "openblas"
@@ -46,12 +66,13 @@ public enum MatMul {
 
     /// Resolves a `precision` setting (auto, bf16, fp32) and makes it current. Unknown text means fp32.
     public static func select(_ setting: String) {
-        fixed = setting == "auto" ? nil : resolve(setting)
+        // the request is kept as asked (bf16 included), so `describe` can say when bf16 runs as fp32 here
+        fixed = setting == "auto" ? nil : (setting == "bf16" ? .bf16 : .fp32)
     }
 
     public static func resolve(_ setting: String) -> ComputePrecision {
         switch setting {
-        case "bf16": return .bf16
+        case "bf16": return bf16Available ? .bf16 : .fp32
         case "auto": return PrecisionProbe.measured?.bf16IsFaster == true ? .bf16 : .fp32
         default: return .fp32
         }
@@ -62,8 +83,8 @@ public enum MatMul {
     public static func describe() -> String {
         let prec = precision == .bf16 ? "bf16 operands, fp32 accumulation" : "fp32"
         guard oneDNNEnabled, OneDNN.ready else { return "matrix products: OpenBLAS (fp32)" }
-        let v = dnnl_version().pointee
-        var line = "matrix products: oneDNN \(v.major).\(v.minor) \(OneDNN.isaName) for large ones (\(prec)), OpenBLAS for small ones"
+        var line = "matrix products: oneDNN \(versionText) \(OneDNN.isaName) for large ones (\(prec)), OpenBLAS for small ones"
+        if fixed == .bf16, !bf16Available { line += "; bf16 was asked for, but this oneDNN has no bf16 kernels for \(OneDNN.isaName)" }
         if let p = PrecisionProbe.measured {
             line += String(format: "; measured here: bf16 %.0f, fp32 %.0f GFLOP/s", p.bf16GFLOPs, p.fp32GFLOPs)
         }

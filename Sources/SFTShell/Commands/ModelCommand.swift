@@ -65,16 +65,25 @@ struct ModelInfo: ShellCommand {
         var t = Table([Table.Column("what"), Table.Column("value")], showHeader: false)
         t.add(["name", m.name])
         t.add(["path", Self.displayPath(m.path)])
-        t.add(["architecture", "\(c.architecture.rawValue)\(c.attentionBias ? " (q/k/v biases)" : "")"])
+        t.add(["architecture", "\(c.architecture.rawValue)\(c.attentionBias ? " (q/k/v biases)" : "")\(c.qkNorm ? " (q/k norms per head)" : "")"])
         t.add(["parameters", Self.millions(m.parameterCount)])
         t.add(["layers", "\(c.numLayers) x (hidden \(c.hiddenSize), heads \(c.numHeads), kv heads \(c.numKVHeads), head dim \(c.headDim), ffn \(c.intermediateSize))"])
         t.add(["vocabulary", "\(m.tokenizer.vocabSize) tokens (\(m.tokenizer.preTokenizer.rawValue) pre-tokenizer)"])
-        t.add(["context", "\(c.maxPositions) tokens, rope theta \(Self.number(Double(c.ropeTheta)))"])
+        t.add(["context", "\(c.maxPositions) tokens, rope theta \(Self.number(Double(c.ropeTheta)))\(Self.ropeScaling(c.ropeScaling))"])
         t.add(["embeddings", c.tiedEmbeddings ? "tied (lm_head = token embedding)" : "untied"])
         t.add(["chat template", "\(m.template.name) (from \(m.templateSource))"])
         t.add(["stop tokens", m.stopTokens.map { m.tokenizer.piece($0) }.joined(separator: " ")])
         t.add(["memory", Format.size(m.params.count * 4) + " fp32 weights"])
         session.out.print(lines: t.render())
+    }
+
+    /// ", llama3 rope scaling x32 (original 8192)" or the GGUF divisors' range; empty without scaling.
+    static func ropeScaling(_ s: RoPEScaling?) -> String {
+        switch s {
+        case nil: return ""
+        case let .llama3(factor, _, _, original)?: return ", llama3 rope scaling x\(Self.number(Double(factor))) (original \(original))"
+        case let .freqFactors(f)?: return ", rope frequency factors \(Self.number(Double(f.min() ?? 1)))..\(Self.number(Double(f.max() ?? 1)))"
+        }
     }
 
     static func summary(_ m: ChatModel) -> String {

@@ -32,6 +32,9 @@ struct SetCommand: ShellCommand {
         }
         let v = try session.set(name, value.joined(separator: " "))
         session.out.print("\(name) = \(show(v))")
+        if name == "precision", show(v) == "bf16", let why = MatMul.bf16Unavailable {
+            session.out.note("matrix products stay fp32 here: \(why)")
+        }
     }
 
     /// True when the word `default` could be a value of this setting (free text, or a choice named so).
