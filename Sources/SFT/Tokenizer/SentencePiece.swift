@@ -77,9 +77,10 @@ struct SentencePieceModel: Sendable {
                 let key = UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))
                 if pairs[key] == nil { pairs[key] = UInt64(rank) << 32 | UInt64(UInt32(m)) }
             }
-        } else if let scores {
+        } else if let raw = scores {
             // Rank = position of the token's score among the distinct scores, highest first: equal scores share a
-            // rank, so ties fall to the leftmost pair as in llama.cpp's queue.
+            // rank, so ties fall to the leftmost pair as in llama.cpp's queue. A NaN score (a damaged file) ranks last.
+            let scores = raw.map { $0.isNaN ? -Float.infinity : $0 }
             let distinct = Array(Set(scores)).sorted(by: >)
             var rankOf: [Float: UInt64] = [:]
             for (i, s) in distinct.enumerated() { rankOf[s] = UInt64(i) }
