@@ -5,10 +5,15 @@
                      cache/hf/SmolLM2-135M-Instruct when it exists): apply_chat_template text and ids for a set of
                      conversations, plus encode ids for ~40 diverse strings.
   templates.json     the official Qwen2, Qwen2.5 and Llama-3 chat templates (copied below as data: they are specs)
-                     rendered with jinja2 for the same conversations.
+                     rendered with jinja2 for the same conversations; Qwen3, Gemma 3, Llama-2 and Mistral rendered
+                     with transformers' apply_chat_template (text, ids, assistant mask). Qwen3 uses llama.cpp's qwen2
+                     vocabulary; Gemma 3, Llama-2 and Mistral the llama-spm one (Llama-2's own; a stand-in for
+                     Gemma's and Mistral's, with Gemma's two turn tokens added and no prefix space).
+  llama-spm-hf.json  ids of transformers' own conversion of ggml-vocab-llama-spm.gguf (Metaspace, prepend "first"),
+                     whose tokenizer.json (3.6 MB) goes to cache/tokenizer/llama-spm-hf/.
 
-  --fetch-llama-bpe  instead: download llama-cpp-python's sdist from PyPI and copy llama.cpp's Llama-3 vocabulary
-                     test files (ggml-vocab-llama-bpe.gguf + .inp/.out, too big to commit) into cache/tokenizer/.
+  --fetch-vocabs     instead: download llama-cpp-python's sdist from PyPI and copy llama.cpp's vocabulary test files
+                     too big to commit (llama-bpe, deepseek-coder, starcoder, phi-3, mpt + .inp/.out) into cache/tokenizer/.
 
 Needs: transformers, gguf, jinja2. Run from anywhere: python3 scripts/make-tokenizer-fixtures.py
 """
@@ -93,6 +98,108 @@ LLAMA3_TEMPLATE = (
 )
 
 
+# --- Templates rendered with transformers' own apply_chat_template (text, ids and assistant mask). ---
+# Official texts: Qwen3-0.6B (llama.cpp models/templates/Qwen-Qwen3-0.6B.jinja), gemma-3-1b-it's tokenizer_config.json,
+# Llama-2-7b-chat-hf's tokenizer_config.json, Mistral-7B-Instruct-v0.2's (llama.cpp tests/test-chat-template.cpp).
+QWEN3_TEMPLATE = '{%- if tools %}\n    {{- \'<|im_start|>system\\n\' }}\n    {%- if messages[0].role == \'system\' %}\n        {{- messages[0].content + \'\\n\\n\' }}\n    {%- endif %}\n    {{- "# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>" }}\n    {%- for tool in tools %}\n        {{- "\\n" }}\n        {{- tool | tojson }}\n    {%- endfor %}\n    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call><|im_end|>\\n" }}\n{%- else %}\n    {%- if messages[0].role == \'system\' %}\n        {{- \'<|im_start|>system\\n\' + messages[0].content + \'<|im_end|>\\n\' }}\n    {%- endif %}\n{%- endif %}\n{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}\n{%- for message in messages[::-1] %}\n    {%- set index = (messages|length - 1) - loop.index0 %}\n    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith(\'<tool_response>\') and message.content.endswith(\'</tool_response>\')) %}\n        {%- set ns.multi_step_tool = false %}\n        {%- set ns.last_query_index = index %}\n    {%- endif %}\n{%- endfor %}\n{%- for message in messages %}\n    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}\n        {{- \'<|im_start|>\' + message.role + \'\\n\' + message.content + \'<|im_end|>\' + \'\\n\' }}\n    {%- elif message.role == "assistant" %}\n        {%- set content = message.content %}\n        {%- set reasoning_content = \'\' %}\n        {%- if message.reasoning_content is defined and message.reasoning_content is not none %}\n            {%- set reasoning_content = message.reasoning_content %}\n        {%- else %}\n            {%- if \'</think>\' in message.content %}\n                {%- set content = message.content.split(\'</think>\')[-1].lstrip(\'\\n\') %}\n                {%- set reasoning_content = message.content.split(\'</think>\')[0].rstrip(\'\\n\').split(\'<think>\')[-1].lstrip(\'\\n\') %}\n            {%- endif %}\n        {%- endif %}\n        {%- if loop.index0 > ns.last_query_index %}\n            {%- if loop.last or (not loop.last and reasoning_content) %}\n                {{- \'<|im_start|>\' + message.role + \'\\n<think>\\n\' + reasoning_content.strip(\'\\n\') + \'\\n</think>\\n\\n\' + content.lstrip(\'\\n\') }}\n            {%- else %}\n                {{- \'<|im_start|>\' + message.role + \'\\n\' + content }}\n            {%- endif %}\n        {%- else %}\n            {{- \'<|im_start|>\' + message.role + \'\\n\' + content }}\n        {%- endif %}\n        {%- if message.tool_calls %}\n            {%- for tool_call in message.tool_calls %}\n                {%- if (loop.first and content) or (not loop.first) %}\n                    {{- \'\\n\' }}\n                {%- endif %}\n                {%- if tool_call.function %}\n                    {%- set tool_call = tool_call.function %}\n                {%- endif %}\n                {{- \'<tool_call>\\n{"name": "\' }}\n                {{- tool_call.name }}\n                {{- \'", "arguments": \' }}\n                {%- if tool_call.arguments is string %}\n                    {{- tool_call.arguments }}\n                {%- else %}\n                    {{- tool_call.arguments | tojson }}\n                {%- endif %}\n                {{- \'}\\n</tool_call>\' }}\n            {%- endfor %}\n        {%- endif %}\n        {{- \'<|im_end|>\\n\' }}\n    {%- elif message.role == "tool" %}\n        {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}\n            {{- \'<|im_start|>user\' }}\n        {%- endif %}\n        {{- \'\\n<tool_response>\\n\' }}\n        {{- message.content }}\n        {{- \'\\n</tool_response>\' }}\n        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}\n            {{- \'<|im_end|>\\n\' }}\n        {%- endif %}\n    {%- endif %}\n{%- endfor %}\n{%- if add_generation_prompt %}\n    {{- \'<|im_start|>assistant\\n\' }}\n    {%- if enable_thinking is defined and enable_thinking is false %}\n        {{- \'<think>\\n\\n</think>\\n\\n\' }}\n    {%- endif %}\n{%- endif %}'
+GEMMA3_TEMPLATE = '{{ bos_token }}\n{%- if messages[0][\'role\'] == \'system\' -%}\n    {%- if messages[0][\'content\'] is string -%}\n        {%- set first_user_prefix = messages[0][\'content\'] + \'\n\n\' -%}\n    {%- else -%}\n        {%- set first_user_prefix = messages[0][\'content\'][0][\'text\'] + \'\n\n\' -%}\n    {%- endif -%}\n    {%- set loop_messages = messages[1:] -%}\n{%- else -%}\n    {%- set first_user_prefix = "" -%}\n    {%- set loop_messages = messages -%}\n{%- endif -%}\n{%- for message in loop_messages -%}\n    {%- if (message[\'role\'] == \'user\') != (loop.index0 % 2 == 0) -%}\n        {{ raise_exception("Conversation roles must alternate user/assistant/user/assistant/...") }}\n    {%- endif -%}\n    {%- if (message[\'role\'] == \'assistant\') -%}\n        {%- set role = "model" -%}\n    {%- else -%}\n        {%- set role = message[\'role\'] -%}\n    {%- endif -%}\n    {{ \'<start_of_turn>\' + role + \'\n\' + (first_user_prefix if loop.first else "") }}\n    {%- if message[\'content\'] is string -%}\n        {{ message[\'content\'] | trim }}\n    {%- elif message[\'content\'] is iterable -%}\n        {%- for item in message[\'content\'] -%}\n            {%- if item[\'type\'] == \'image\' -%}\n                {{ \'<start_of_image>\' }}\n            {%- elif item[\'type\'] == \'text\' -%}\n                {{ item[\'text\'] | trim }}\n            {%- endif -%}\n        {%- endfor -%}\n    {%- else -%}\n        {{ raise_exception("Invalid content type") }}\n    {%- endif -%}\n    {{ \'<end_of_turn>\n\' }}\n{%- endfor -%}\n{%- if add_generation_prompt -%}\n    {{\'<start_of_turn>model\n\'}}\n{%- endif -%}\n'
+LLAMA2_TEMPLATE = "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}"
+MISTRAL_TEMPLATE = "{%- if messages[0]['role'] == 'system' %}\n    {%- set system_message = messages[0]['content'] %}\n    {%- set loop_messages = messages[1:] %}\n{%- else %}\n    {%- set loop_messages = messages %}\n{%- endif %}\n\n{{- bos_token }}\n{%- for message in loop_messages %}\n    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}\n        {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}\n    {%- endif %}\n    {%- if message['role'] == 'user' %}\n        {%- if loop.first and system_message is defined %}\n            {{- ' [INST] ' + system_message + '\\n\\n' + message['content'] + ' [/INST]' }}\n        {%- else %}\n            {{- ' [INST] ' + message['content'] + ' [/INST]' }}\n        {%- endif %}\n    {%- elif message['role'] == 'assistant' %}\n        {{- ' ' + message['content'] + eos_token}}\n    {%- else %}\n        {{- raise_exception('Only user and assistant roles are supported, with the exception of an initial optional system message!') }}\n    {%- endif %}\n{%- endfor %}\n"
+
+# The masks come from copies with {% generation %} around what sft trains (the reply and its end-of-turn token);
+# the script checks that each copy renders the same text as the official template. Qwen3's copy is its no-tools path.
+QWEN3_MASKED = """{%- if messages[0].role == 'system' %}
+    {{- '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}
+{%- endif %}
+{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
+    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
+        {%- set ns.multi_step_tool = false %}
+        {%- set ns.last_query_index = index %}
+    {%- endif %}
+{%- endfor %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
+        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}
+    {%- elif message.role == "assistant" %}
+        {%- set content = message.content %}
+        {%- set reasoning_content = '' %}
+        {%- if message.reasoning_content is defined and message.reasoning_content is not none %}
+            {%- set reasoning_content = message.reasoning_content %}
+        {%- else %}
+            {%- if '</think>' in message.content %}
+                {%- set content = message.content.split('</think>')[-1].lstrip('\\n') %}
+                {%- set reasoning_content = message.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}
+            {%- endif %}
+        {%- endif %}
+        {{- '<|im_start|>' + message.role + '\\n' }}
+        {%- generation %}
+        {%- if loop.index0 > ns.last_query_index and (loop.last or (not loop.last and reasoning_content)) %}
+            {{- '<think>\\n' + reasoning_content.strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n') }}
+        {%- else %}
+            {{- content }}
+        {%- endif %}
+        {{- '<|im_end|>' }}
+        {%- endgeneration %}
+        {{- '\\n' }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\\n' }}
+    {%- if enable_thinking is defined and enable_thinking is false %}
+        {{- '<think>\\n\\n</think>\\n\\n' }}
+    {%- endif %}
+{%- endif %}
+"""
+GEMMA3_MASKED = """{{ bos_token }}
+{%- if messages[0]['role'] == 'system' -%}
+    {%- set first_user_prefix = messages[0]['content'] + '\\n\\n' -%}
+    {%- set loop_messages = messages[1:] -%}
+{%- else -%}
+    {%- set first_user_prefix = "" -%}
+    {%- set loop_messages = messages -%}
+{%- endif -%}
+{%- for message in loop_messages -%}
+    {%- set role = "model" if message['role'] == 'assistant' else message['role'] -%}
+    {{ '<start_of_turn>' + role + '\\n' + (first_user_prefix if loop.first else "") }}
+    {%- if role == 'model' -%}
+        {% generation %}{{ message['content'] | trim }}{{ '<end_of_turn>' }}{% endgeneration %}
+    {%- else -%}
+        {{ message['content'] | trim }}{{ '<end_of_turn>' }}
+    {%- endif -%}
+    {{ '\\n' }}
+{%- endfor -%}
+{%- if add_generation_prompt -%}
+    {{'<start_of_turn>model\\n'}}
+{%- endif -%}
+"""
+LLAMA2_MASKED = LLAMA2_TEMPLATE.replace("{{ ' '  + content.strip() + ' ' + eos_token }}",
+                                        "{% generation %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endgeneration %}")
+MISTRAL_MASKED = MISTRAL_TEMPLATE.replace("{{- ' ' + message['content'] + eos_token}}",
+                                          "{%- generation %}{{- ' ' + message['content'] + eos_token}}{%- endgeneration %}")
+assert LLAMA2_MASKED != LLAMA2_TEMPLATE and MISTRAL_MASKED != MISTRAL_TEMPLATE
+
+# Qwen3 samples with reasoning: the field, <think> written in the content, and history turns whose reasoning drops.
+QWEN3_CONVERSATIONS = {
+    "reasoning-field": [
+        {"role": "user", "content": "What is 2+2?"},
+        {"role": "assistant", "content": "4.", "reasoning_content": "Two plus two.\nThat is four."},
+    ],
+    "think-in-content": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "<think>\nIt is Paris.\n</think>\n\nParis."},
+    ],
+    "multi-reasoning": [
+        {"role": "user", "content": "Pick a number."},
+        {"role": "assistant", "content": "7", "reasoning_content": "Any small number."},
+        {"role": "user", "content": "Double it."},
+        {"role": "assistant", "content": "14", "reasoning_content": "7 times 2."},
+    ],
+}
+
+
 def cases():
     """(name, messages, add_generation_prompt): full chats, and prompts (without the last reply) + generation prompt."""
     for name, msgs in CONVERSATIONS.items():
@@ -100,7 +207,11 @@ def cases():
         yield name + "+gen", msgs[:-1], True
 
 
-def fetch_llama_bpe():
+CACHED_VOCABS = ["llama-bpe", "deepseek-coder", "starcoder", "phi-3", "mpt"]
+
+
+def fetch_vocabs():
+    """llama.cpp's vocabularies too big to commit (Llama-3's is 7.8 MB), with their .inp/.out, into cache/tokenizer/."""
     dest = os.path.join(ROOT, "cache", "tokenizer")
     os.makedirs(dest, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +221,7 @@ def fetch_llama_bpe():
         with tarfile.open(os.path.join(tmp, sdist)) as tar:
             for m in tar.getmembers():
                 base = os.path.basename(m.name)
-                if base.startswith("ggml-vocab-llama-bpe.gguf") and "/vendor/llama.cpp/models/" in m.name:
+                if "/vendor/llama.cpp/models/" in m.name and any(base.startswith("ggml-vocab-%s.gguf" % v) for v in CACHED_VOCABS):
                     with open(os.path.join(dest, base), "wb") as f:
                         f.write(tar.extractfile(m).read())
                     print("wrote", os.path.join(dest, base))
@@ -130,8 +241,8 @@ def smollm2_tokenizer():
 
 
 def main():
-    if "--fetch-llama-bpe" in sys.argv:
-        return fetch_llama_bpe()
+    if "--fetch-vocabs" in sys.argv or "--fetch-llama-bpe" in sys.argv:
+        return fetch_vocabs()
     import jinja2
     tok, source = smollm2_tokenizer()
     chats = []
@@ -164,9 +275,79 @@ def main():
             rendered.append(entry)
         templates[key] = {"template": src, "vocab": "ggml-vocab-" + ("qwen2" if vocab == "qwen2" else "llama-bpe") + ".gguf",
                           "chats": rendered}
+    templates.update(hf_templates())
     with open(os.path.join(OUT, "templates.json"), "w", encoding="utf-8") as f:
         json.dump(templates, f, ensure_ascii=False, indent=1)
+    sentencepiece_json()
     print("wrote", OUT)
+
+
+def spm_tokenizer(prefix, extra_special=()):
+    """HF tokenizer of llama.cpp's llama-spm vocabulary (Llama-2's), spaces written "\u2581" by a normalizer:
+    prefix=True is Llama-2 / Mistral's own tokenizer.json ("legacy": Prepend + Replace, as llama.cpp encodes);
+    prefix=False is Gemma's (Replace only). extra_special: turn tokens the stand-in vocabulary lacks."""
+    from transformers import AutoTokenizer
+    from tokenizers import normalizers
+    tok = AutoTokenizer.from_pretrained(OUT, gguf_file="ggml-vocab-llama-spm.gguf")
+    steps = ([normalizers.Prepend(prepend="\u2581")] if prefix else []) + [normalizers.Replace(pattern=" ", content="\u2581")]
+    tok.backend_tokenizer.normalizer = normalizers.Sequence(steps)
+    tok.backend_tokenizer.pre_tokenizer = None
+    if extra_special:
+        tok.add_special_tokens({"additional_special_tokens": list(extra_special)}, replace_extra_special_tokens=False)
+    return tok
+
+
+def hf_templates():
+    """Qwen3, Gemma 3, Llama-2 and Mistral rendered by transformers' apply_chat_template: text with the official
+    template, ids and assistant mask (return_assistant_tokens_mask) with the {% generation %} copy."""
+    from transformers import AutoTokenizer
+    qwen = AutoTokenizer.from_pretrained(OUT, gguf_file="ggml-vocab-qwen2.gguf")
+    gemma_turns = ["<start_of_turn>", "<end_of_turn>"]
+    specs = [
+        ("qwen3", QWEN3_TEMPLATE, QWEN3_MASKED, qwen, "ggml-vocab-qwen2.gguf", None, dict(CONVERSATIONS, **QWEN3_CONVERSATIONS)),
+        ("gemma3", GEMMA3_TEMPLATE, GEMMA3_MASKED, spm_tokenizer(False, gemma_turns), "ggml-vocab-llama-spm.gguf",
+         {"add_space_prefix": False, "control_tokens": gemma_turns}, CONVERSATIONS),
+        ("llama2", LLAMA2_TEMPLATE, LLAMA2_MASKED, spm_tokenizer(True), "ggml-vocab-llama-spm.gguf", None, CONVERSATIONS),
+        ("mistral", MISTRAL_TEMPLATE, MISTRAL_MASKED, spm_tokenizer(True), "ggml-vocab-llama-spm.gguf", None, CONVERSATIONS),
+    ]
+    out = {}
+    for key, official, masked, tok, vocab, stand_in, convs in specs:
+        chats = []
+        for name, msgs in convs.items():
+            for n, m, g in [(name, msgs, False), (name + "+gen", msgs[:-1], True)]:
+                kw = dict(add_generation_prompt=g, enable_thinking=False)
+                text = tok.apply_chat_template(m, tokenize=False, chat_template=official, **kw)
+                assert tok.apply_chat_template(m, tokenize=False, chat_template=masked, **kw) == text, (key, n)
+                enc = tok.apply_chat_template(m, tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
+                                              chat_template=masked, **kw)
+                ids = list(enc["input_ids"])
+                assert ids == tok(text, add_special_tokens=False)["input_ids"], (key, n)
+                chats.append({"name": n, "messages": m, "add_generation_prompt": g, "text": text, "ids": ids,
+                              "mask": list(enc["assistant_masks"])})
+        out[key] = {"template": official, "vocab": vocab, "chats": chats}
+        if stand_in:
+            out[key]["stand_in"] = stand_in
+    return out
+
+
+def sentencepiece_json():
+    """transformers' own conversion of the llama-spm GGUF, saved as tokenizer.json (3.6 MB, so into cache/tokenizer/,
+    not committed), and its ids for llama.cpp's test strings and ENCODE_STRINGS (committed: llama-spm-hf.json)."""
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(OUT, gguf_file="ggml-vocab-llama-spm.gguf")
+    dest = os.path.join(ROOT, "cache", "tokenizer", "llama-spm-hf")
+    tok.save_pretrained(dest)
+    with open(os.path.join(OUT, "ggml-vocab-llama-spm.gguf.inp"), encoding="utf-8") as f:
+        inputs = f.read().split("\n__ggml_vocab_test__\n")
+    if inputs and inputs[-1] == "":
+        inputs.pop()
+    texts = inputs + ENCODE_STRINGS + ["<s>Hello</s>", " <s> two", "\u2581 already", "<unk>x"]
+    encodes = [{"text": t, "ids": tok(t, add_special_tokens=False)["input_ids"]} for t in texts]
+    with open(os.path.join(OUT, "llama-spm-hf.json"), "w", encoding="utf-8") as f:
+        json.dump({"tokenizer_json": "cache/tokenizer/llama-spm-hf/tokenizer.json",
+                   "pre_tokenizer": tok.backend_tokenizer.to_str() and json.loads(tok.backend_tokenizer.to_str())["pre_tokenizer"],
+                   "encode": encodes}, f, ensure_ascii=False, indent=1)
+    print("wrote", dest)
 
 
 if __name__ == "__main__":

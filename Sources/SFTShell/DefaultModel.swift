@@ -47,6 +47,7 @@ public enum DefaultModel {
             let m = try ChatModel.load(path: p)
             session.setModel(m)
             session.out.note(String(format: "model %@ ready (%.2f s)", m.name, m.loadSeconds))
+            if let w = m.templateWarning { session.out.note("warning: " + w) }
         } catch let e as SFTError {
             session.out.note("could not load the default model: \(e)")
         } catch {

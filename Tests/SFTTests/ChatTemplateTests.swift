@@ -1,6 +1,8 @@
 // Chat templates against references: HF apply_chat_template for SmolLM2 (text and ids, Tests/Fixtures/tokenizer/
-// smollm2-chat.json) and jinja2 renderings of the official Qwen2, Qwen2.5 and Llama-3 templates (templates.json),
-// tokenized with llama.cpp's qwen2 vocabulary. Also detection, the trained mask and stop tokens.
+// smollm2-chat.json), jinja2 renderings of the official Qwen2, Qwen2.5 and Llama-3 templates (templates.json),
+// tokenized with llama.cpp's qwen2 vocabulary, and transformers' apply_chat_template of Qwen3, Gemma 3, Llama-2 and
+// Mistral (text, ids and assistant mask; llama-spm vocabulary as the SentencePiece stand-in). Also detection, the
+// fallback, the trained mask and stop tokens.
 import Foundation
 import SFT
 import XCTest
@@ -12,11 +14,37 @@ final class ChatTemplateTests: XCTestCase {
         var add_generation_prompt: Bool
         var text: String
         var ids: [Int32]?
-        var typed: [Message] { messages.map { Message(Role(rawValue: $0["role"] ?? "") ?? .user, $0["content"] ?? "") } }
+        var mask: [Int]?
+        var typed: [Message] {
+            messages.map {
+                var m = Message(Role(rawValue: $0["role"] ?? "") ?? .user, $0["content"] ?? "")
+                m.reasoning = $0["reasoning_content"]
+                return m
+            }
+        }
     }
     struct SmolFixture: Decodable { var chat_template: String; var chats: [Chat]; var encode: [Enc] }
     struct Enc: Decodable { var text: String; var ids: [Int32] }
-    struct TemplateFixture: Decodable { var template: String; var vocab: String; var chats: [Chat] }
+    struct TemplateFixture: Decodable { var template: String; var vocab: String; var chats: [Chat]; var stand_in: StandIn? }
+    /// How the fixture script changed the vocabulary to stand in for another model's (Gemma's turn tokens, no prefix).
+    struct StandIn: Decodable { var add_space_prefix: Bool; var control_tokens: [String] }
+
+    /// GGUF metadata with control tokens appended and add_space_prefix set, as a Gemma GGUF has them.
+    struct StandInMetadata: TokenizerMetadataSource {
+        let base: GGUFFile, standIn: StandIn
+        func string(_ k: String) -> String? { base.string(k) }
+        func int(_ k: String) -> Int? { base.int(k) }
+        func stringArray(_ k: String) -> [String]? {
+            k == "tokenizer.ggml.tokens" ? base.stringArray(k).map { $0 + standIn.control_tokens } : base.stringArray(k)
+        }
+        func intArray(_ k: String) -> [Int]? {
+            k == "tokenizer.ggml.token_type" ? base.intArray(k).map { $0 + standIn.control_tokens.map { _ in 3 } } : base.intArray(k)
+        }
+        func floatArray(_ k: String) -> [Double]? {
+            k == "tokenizer.ggml.scores" ? base.floatArray(k).map { $0 + standIn.control_tokens.map { _ in 0 } } : base.floatArray(k)
+        }
+        func bool(_ k: String) -> Bool? { k == "tokenizer.ggml.add_space_prefix" ? standIn.add_space_prefix : base.bool(k) }
+    }
 
     static func json<T: Decodable>(_ name: String) throws -> T {
         let data = try Data(contentsOf: URL(fileURLWithPath: TokenizerTestPaths.fixtures + "/" + name))
@@ -31,7 +59,7 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(try ChatTemplateKind.detect(templateText: fx.chat_template), .smolLM2)
         XCTAssertEqual(kind.name, "smollm2")
         for c in fx.chats {
-            XCTAssertEqual(kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, c.name)
+            XCTAssertEqual(try kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, c.name)
             let r = try kind.render(c.typed, addGenerationPrompt: c.add_generation_prompt, tokenizer: tok)
             XCTAssertEqual(r.tokens, c.ids, c.name)
         }
@@ -57,24 +85,31 @@ final class ChatTemplateTests: XCTestCase {
 
     func testOfficialTemplatesTextAndDetection() throws {
         let fx: [String: TemplateFixture] = try Self.json("templates.json")
-        let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3]
+        let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3, "qwen3": .qwen3,
+                                                  "gemma3": .gemma3, "llama2": .llama2, "mistral": .mistral]
         XCTAssertEqual(Set(fx.keys), Set(expect.keys))
         for (key, f) in fx {
             let kind = try ChatTemplateKind.detect(templateText: f.template)
             XCTAssertEqual(kind, expect[key], key)
             XCTAssertEqual(kind.name, key)
+            // A stand-in vocabulary's BOS is llama-spm's "<s>", not Gemma's "<bos>".
+            let bos = f.stand_in == nil ? nil : "<s>"
             for c in f.chats {
-                XCTAssertEqual(kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt), c.text, "\(key) \(c.name)")
+                XCTAssertEqual(try kind.renderText(c.typed, addGenerationPrompt: c.add_generation_prompt, bos: bos), c.text, "\(key) \(c.name)")
             }
             // Ids against HF's tokenizer of the same llama.cpp vocabulary (llama-bpe only when fetched into cache/).
             let vocab = [TokenizerTestPaths.fixtures, TokenizerTestPaths.packageRoot + "/cache/tokenizer"]
                 .map { $0 + "/" + f.vocab }.first { FileManager.default.fileExists(atPath: $0) }
             guard let vocab else { continue }
-            let (tok, _) = try TokenizerTestPaths.load(vocab)
+            let loaded = try TokenizerTestPaths.load(vocab)
+            var tok = loaded.0
+            if let standIn = f.stand_in { tok = try BPETokenizer.fromGGUF(StandInMetadata(base: loaded.1, standIn: standIn)) }
             for c in f.chats {
                 guard let ids = c.ids else { continue }
                 let r = try kind.render(c.typed, addGenerationPrompt: c.add_generation_prompt, tokenizer: tok)
                 XCTAssertEqual(r.tokens, ids, "\(key) \(c.name)")
+                // HF's return_assistant_tokens_mask from the template copy with {% generation %} around each reply.
+                if let mask = c.mask { XCTAssertEqual(r.trained, mask.map { $0 != 0 }, "\(key) \(c.name) mask") }
             }
         }
     }
@@ -86,7 +121,7 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(own, .chatml(defaultSystem: "You are a helpful assistant"))
         let msgs = [Message(.user, "你好"), Message(.assistant, "Hello there!")]
         let r = try ChatTemplateKind.qwen25.render(msgs, addGenerationPrompt: false, tokenizer: tok)
-        XCTAssertEqual(tok.decode(r.tokens), ChatTemplateKind.qwen25.renderText(msgs, addGenerationPrompt: false))
+        XCTAssertEqual(tok.decode(r.tokens), try ChatTemplateKind.qwen25.renderText(msgs, addGenerationPrompt: false))
         let imEnd = tok.id(of: "<|im_end|>")!
         let trained = zip(r.tokens, r.trained).filter { $0.1 }.map { $0.0 }
         XCTAssertEqual(tok.decode(trained), "Hello there!<|im_end|>")
@@ -113,7 +148,7 @@ final class ChatTemplateTests: XCTestCase {
 
     func testLlama3Render() throws {
         let msgs = [Message(.system, " Sys "), Message(.user, "Q\n"), Message(.assistant, "A")]
-        XCTAssertEqual(ChatTemplateKind.llama3.renderText(msgs, addGenerationPrompt: false),
+        XCTAssertEqual(try ChatTemplateKind.llama3.renderText(msgs, addGenerationPrompt: false),
                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nSys<|eot_id|>"
                        + "<|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|>"
                        + "<|start_header_id|>assistant<|end_header_id|>\n\nA<|eot_id|>")
@@ -134,5 +169,39 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(try ChatTemplateKind.detect(templateText: "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'}}"), .plainChatML)
         XCTAssertEqual(try ChatTemplateKind(name: "qwen2.5"), .qwen25)
         XCTAssertThrowsError(try ChatTemplateKind(name: "vicuna"))
+    }
+
+    func testUnknownTemplateFallsBackToChatMLWithWarning() throws {
+        let (kind, warning) = try ChatTemplateKind.detectOrFallback(templateText: "{{ messages[0]['content'] }} ### Response:")
+        XCTAssertEqual(kind, .plainChatML)
+        XCTAssertTrue(warning?.contains("falling back to plain ChatML") ?? false, warning ?? "no warning")
+        let known = try ChatTemplateKind.detectOrFallback(templateText: "{{'<|im_start|>' + m + '<|im_end|>'}}")
+        XCTAssertEqual(known.kind, .plainChatML)
+        XCTAssertNil(known.warning)
+        XCTAssertThrowsError(try ChatTemplateKind.detectOrFallback(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date"))
+    }
+
+    func testAlternationErrors() {
+        for kind in [ChatTemplateKind.gemma3, .llama2, .mistral] {
+            XCTAssertThrowsError(try kind.renderText([Message(.user, "a"), Message(.user, "b")], addGenerationPrompt: true), kind.name) { e in
+                XCTAssertNotNil((e as? SFTError)?.hint)
+            }
+            XCTAssertThrowsError(try kind.renderText([Message(.assistant, "a")], addGenerationPrompt: false), kind.name)
+            XCTAssertEqual(try ChatTemplateKind(name: kind.name), kind)
+        }
+        XCTAssertEqual(try ChatTemplateKind(name: "qwen3"), .qwen3)
+    }
+
+    /// Untrained replies (weight 0) are rendered but not in the mask; the Qwen3 think block is part of the reply.
+    func testQwen3MaskAndStops() throws {
+        let (tok, _) = try TokenizerTestPaths.load(TokenizerTestPaths.fixtures + "/ggml-vocab-qwen2.gguf")
+        var first = Message(.assistant, "7")
+        first.trained = false
+        var last = Message(.assistant, "14")
+        last.reasoning = "7 times 2."
+        let r = try ChatTemplateKind.qwen3.render([Message(.user, "Pick."), first, Message(.user, "Double."), last],
+                                                  addGenerationPrompt: false, tokenizer: tok)
+        XCTAssertEqual(tok.decode(zip(r.tokens, r.trained).filter { $0.1 }.map { $0.0 }), "<think>\n7 times 2.\n</think>\n\n14<|im_end|>")
+        XCTAssertEqual(ChatTemplateKind.qwen3.stopTokens(tokenizer: tok), [tok.id(of: "<|im_end|>")!, tok.id(of: "<|endoftext|>")!])
     }
 }

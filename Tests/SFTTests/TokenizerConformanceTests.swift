@@ -1,7 +1,7 @@
 // llama.cpp tokenizer test vectors (models/ggml-vocab-*.gguf + .inp/.out, tests/test-tokenizer-0.cpp):
-// encode without BOS, control tokens not parsed, ids must match exactly. gpt-2 and qwen2 are committed fixtures;
-// llama-bpe (7.8 MB) is fetched into cache/tokenizer by scripts/make-tokenizer-fixtures.py --fetch-llama-bpe
-// and skipped when absent.
+// encode without BOS, control tokens not parsed, ids must match exactly. gpt-2, qwen2, llama-spm (SentencePiece),
+// falcon and deepseek-llm are committed fixtures; llama-bpe (7.8 MB), deepseek-coder, starcoder, phi-3 and mpt are
+// copied into cache/tokenizer by scripts/make-tokenizer-fixtures.py --fetch-vocabs and skipped when absent.
 import Foundation
 import SFT
 import XCTest
@@ -46,10 +46,62 @@ final class TokenizerConformanceTests: XCTestCase {
         try check(TokenizerTestPaths.fixtures + "/ggml-vocab-qwen2.gguf", kind: .qwen2)
     }
 
+    func testLlamaSPMVectors() throws {
+        let base = TokenizerTestPaths.fixtures + "/ggml-vocab-llama-spm.gguf"
+        try check(base, kind: .sentencePiece)
+        // Decoding: byte-fallback tokens back to bytes, "▁" to spaces, the first token's prefix space dropped.
+        let (tok, _) = try TokenizerTestPaths.load(base)
+        XCTAssertEqual(tok.decode([15043, 3186]), "Hello world")
+        XCTAssertEqual(tok.piece(15043), " Hello")
+        XCTAssertEqual(tok.bytes(of: tok.id(of: "<0x0A>")!), [10])
+        XCTAssertEqual(tok.decode([1, 15043]), "<s> Hello", "a control token first keeps the space, as HF's decode")
+        XCTAssertEqual(tok.decode([1, 15043], skipSpecial: true), "Hello")
+    }
+
+    /// The tokenizer.json path: transformers' own conversion of the same vocabulary (Metaspace, prepend_scheme
+    /// "first", so no "▁" before text that starts with a space or follows a special token), ids recorded by
+    /// scripts/make-tokenizer-fixtures.py in llama-spm-hf.json; its 3.6 MB tokenizer.json lives in cache/.
+    func testLlamaSPMTokenizerJSONMatchesHF() throws {
+        struct Fixture: Decodable { var encode: [Enc] }
+        struct Enc: Decodable { var text: String; var ids: [Int32] }
+        let path = TokenizerTestPaths.packageRoot + "/cache/tokenizer/llama-spm-hf/tokenizer.json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("run scripts/make-tokenizer-fixtures.py to write \(path)")
+        }
+        let tok = try BPETokenizer.fromTokenizerJSON(path: path)
+        XCTAssertEqual(tok.preTokenizer, .sentencePiece)
+        let data = try Data(contentsOf: URL(fileURLWithPath: TokenizerTestPaths.fixtures + "/llama-spm-hf.json"))
+        let fx = try JSONDecoder().decode(Fixture.self, from: data)
+        XCTAssertGreaterThan(fx.encode.count, 80)
+        for e in fx.encode { XCTAssertEqual(tok.encode(e.text), e.ids, e.text.debugDescription) }
+    }
+
+    func testFalconVectors() throws {
+        try check(TokenizerTestPaths.fixtures + "/ggml-vocab-falcon.gguf", kind: .falcon)
+    }
+
+    func testDeepSeekLLMVectors() throws {
+        try check(TokenizerTestPaths.fixtures + "/ggml-vocab-deepseek-llm.gguf", kind: .deepseekLLM)
+    }
+
+    /// Vocabularies too big to commit, copied into cache/tokenizer by scripts/make-tokenizer-fixtures.py --fetch-vocabs.
+    func testCachedVectors() throws {
+        let cases: [(String, PreTokenizerKind)] = [("deepseek-coder", .deepseekCoder), ("starcoder", .smollm),
+                                                   ("phi-3", .sentencePiece), ("mpt", .gpt2)]
+        var ran = 0
+        for (name, kind) in cases {
+            let base = TokenizerTestPaths.packageRoot + "/cache/tokenizer/ggml-vocab-\(name).gguf"
+            guard FileManager.default.fileExists(atPath: base + ".inp") else { continue }
+            try check(base, kind: kind)
+            ran += 1
+        }
+        if ran == 0 { throw XCTSkip("run scripts/make-tokenizer-fixtures.py --fetch-vocabs to test more llama.cpp vectors") }
+    }
+
     func testLlama3Vectors() throws {
         let base = TokenizerTestPaths.packageRoot + "/cache/tokenizer/ggml-vocab-llama-bpe.gguf"
         guard FileManager.default.fileExists(atPath: base), FileManager.default.fileExists(atPath: base + ".inp") else {
-            throw XCTSkip("run scripts/make-tokenizer-fixtures.py --fetch-llama-bpe to test Llama-3 vectors")
+            throw XCTSkip("run scripts/make-tokenizer-fixtures.py --fetch-vocabs to test Llama-3 vectors")
         }
         try check(base, kind: .llama3)
     }

@@ -26,7 +26,7 @@ final class ToolCallTemplateTests: XCTestCase {
             let d = try Dataset.load(jsonl(stringArguments: stringArguments))
             XCTAssertEqual(d.count, fx.chats.count, d.report.problems.map(\.description).joined(separator: "\n"))
             for (c, ref) in zip(d.conversations, fx.chats) {
-                XCTAssertEqual(ChatTemplateKind.qwen25.renderText(c.messages, tools: c.tools ?? [], addGenerationPrompt: false), ref.text, ref.name)
+                XCTAssertEqual(try ChatTemplateKind.qwen25.renderText(c.messages, tools: c.tools ?? [], addGenerationPrompt: false), ref.text, ref.name)
                 let r = try ChatTemplateKind.qwen25.render(c.messages, tools: c.tools ?? [], addGenerationPrompt: false, tokenizer: tok)
                 XCTAssertEqual(r.tokens, ref.ids, ref.name)
                 XCTAssertEqual(r.trained, ref.trained, ref.name)

@@ -15,11 +15,13 @@ public struct Message: Codable, Equatable, Hashable, Sendable {
     /// An assistant message's function calls, and the id of the call a `tool` message answers.
     public var toolCalls: [ToolCall]?
     public var toolCallId: String?
+    /// An assistant message's reasoning (OpenAI-style "reasoning_content"), rendered by templates that show it (Qwen3).
+    public var reasoning: String?
     public init(_ role: Role, _ content: String) {
         self.role = role
         self.content = content
     }
-    enum CodingKeys: String, CodingKey { case role, content, trained, toolCalls, toolCallId }
+    enum CodingKeys: String, CodingKey { case role, content, trained, toolCalls, toolCallId, reasoning }
     /// `trained` is optional in stored sessions (older ones have none).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -28,6 +30,7 @@ public struct Message: Codable, Equatable, Hashable, Sendable {
         trained = try c.decodeIfPresent(Bool.self, forKey: .trained) ?? true
         toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls)
         toolCallId = try c.decodeIfPresent(String.self, forKey: .toolCallId)
+        reasoning = try c.decodeIfPresent(String.self, forKey: .reasoning)
     }
 }
 

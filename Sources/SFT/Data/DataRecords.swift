@@ -167,6 +167,7 @@ public enum DataRecords {
             var msg = Message(role, text)
             msg.toolCalls = calls
             if role == .tool { msg.toolCallId = item["tool_call_id"]?.stringValue }
+            if role == .assistant { msg.reasoning = item["reasoning_content"]?.stringValue }
             if role == .assistant, weight == 0 { msg.trained = false }
             out.append(msg)
         }

@@ -40,6 +40,7 @@ public enum DatasetWriter {
                 b.append(UInt8(ascii: "]"))
             }
             if let id = m.toolCallId { b.append(contentsOf: #","tool_call_id":"#.utf8); appendJSONString(&b, id) }
+            if let r = m.reasoning { b.append(contentsOf: #","reasoning_content":"#.utf8); appendJSONString(&b, r) }
             b.append(UInt8(ascii: "}"))
         }
         b.append(UInt8(ascii: "]"))

@@ -34,6 +34,9 @@ public enum HFTokenizerExport {
         case .smollm: pre = ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel(true)]]
         case .llama3: pre = ["type": "Sequence", "pretokenizers": [split(llama3Regex), byteLevel(false)]]
         case .qwen2: pre = ["type": "Sequence", "pretokenizers": [split(qwen2Regex), byteLevel(false)]]
+        case .falcon, .deepseekLLM, .deepseekCoder, .sentencePiece:
+            throw SFTError("writing a tokenizer.json for the \(tokenizer.preTokenizer.rawValue) tokenizer is not supported yet",
+                           hint: "export from an HF model directory, whose tokenizer.json is copied as it is")
         }
         let model: [String: Any] = [
             "type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),

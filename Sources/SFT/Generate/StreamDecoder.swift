@@ -7,6 +7,8 @@ public struct StreamDecoder {
     /// Control tokens (e.g. <|im_end|>) produce no text when true.
     public var skipSpecial: Bool
     var pending: [UInt8] = []
+    /// Whether a text token has been pushed: a SentencePiece reply's first "▁" is the prefix space, not text.
+    var started = false
 
     public init(tokenizer: BPETokenizer, skipSpecial: Bool = true) {
         self.tokenizer = tokenizer
@@ -16,7 +18,10 @@ public struct StreamDecoder {
     /// Text completed by this token (possibly empty).
     public mutating func push(_ id: Int32) -> String {
         if skipSpecial && tokenizer.isSpecial(id) { return "" }
-        pending.append(contentsOf: tokenizer.bytes(of: id))
+        let b = tokenizer.bytes(of: id)
+        let drop = !started && !tokenizer.isSpecial(id) && tokenizer.dropsFirstSpace && b.first == 32
+        if !tokenizer.isSpecial(id) { started = true }
+        pending.append(contentsOf: drop ? b.dropFirst() : b[...])
         let cut = Self.completePrefix(pending)
         guard cut > 0 else { return "" }
         let text = String(decoding: pending[..<cut], as: UTF8.self)

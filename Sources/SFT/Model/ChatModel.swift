@@ -14,13 +14,15 @@ public final class ChatModel: @unchecked Sendable {
     public let tokenizer: BPETokenizer
     public let template: ChatTemplateKind
     public let templateSource: String    // "gguf", "tokenizer_config.json" or "forced"
+    /// Set when the model's template is unknown and ChatML was chosen instead; the shell shows it once on load.
+    public let templateWarning: String?
     public let loadSeconds: Double
 
     public var params: ParameterTensors { transformer.params }
     public var stopTokens: [Int32] { template.stopTokens(tokenizer: tokenizer) }
 
     init(name: String, path: String, loaded: LoadedModel, tokenizer: BPETokenizer, template: ChatTemplateKind,
-         templateSource: String, seconds: Double) {
+         templateSource: String, templateWarning: String? = nil, seconds: Double) {
         self.name = name
         self.path = path
         self.config = loaded.config
@@ -28,6 +30,7 @@ public final class ChatModel: @unchecked Sendable {
         self.tokenizer = tokenizer
         self.template = template
         self.templateSource = templateSource
+        self.templateWarning = templateWarning
         self.loadSeconds = seconds
     }
 
@@ -61,18 +64,21 @@ public final class ChatModel: @unchecked Sendable {
         }
         let template: ChatTemplateKind
         let source: String
+        var warning: String?
         if let forced {
             template = try ChatTemplateKind(name: forced)
             source = "forced"
         } else if let text = templateText {
-            template = try ChatTemplateKind.detect(templateText: text)
+            let detected = try ChatTemplateKind.detectOrFallback(templateText: text)
+            template = detected.kind
+            warning = detected.warning
             source = loaded.source.isGGUF ? "gguf" : "tokenizer_config.json"
         } else {
-            throw SFTError("the model has no chat template", hint: "name one: model load PATH --template smollm2|qwen2|qwen2.5|chatml|llama3", file: path)
+            throw SFTError("the model has no chat template", hint: "name one: model load PATH --template NAME (\(ChatTemplateKind.names))", file: path)
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         return ChatModel(name: name, path: path, loaded: loaded, tokenizer: tokenizer, template: template,
-                         templateSource: source, seconds: Date().timeIntervalSince(t0))
+                         templateSource: source, templateWarning: warning, seconds: Date().timeIntervalSince(t0))
     }
 
     /// The `chat_template` string of tokenizer_config.json, if any (a string or a list of named templates).

@@ -1,5 +1,6 @@
 // BPETokenizer: byte-level BPE built from plain values (token strings, merges, token types), so any file format
-// can feed it (GGUF metadata via TokenizerMetadataSource, HF tokenizer.json via fromTokenizerJSON).
+// can feed it (GGUF metadata via TokenizerMetadataSource, HF tokenizer.json via fromTokenizerJSON). A vocabulary
+// with the .sentencePiece pre-tokenizer ("▁" spaces, byte fallback) encodes through SentencePiece.swift instead.
 // Encoding: special/added tokens are cut out first (longest match), the rest is pre-tokenized into words
 // (PreTokenizer.swift), each word's bytes are merged by rank (lowest rank, leftmost first, as llama.cpp and HF),
 // with a word cache. Decoding concatenates each token's raw bytes. Streaming decode lives in Generate/StreamDecoder.
@@ -18,6 +19,8 @@ public final class BPETokenizer: @unchecked Sendable {
     public let eosId: Int32?
     public let ignoreMerges: Bool
     public var vocabSize: Int { tokens.count }
+    /// Set for SentencePiece-style vocabularies (preTokenizer .sentencePiece).
+    let sentencePiece: SentencePieceModel?
 
     /// Raw bytes of each token (byte-level pieces decoded; control/user-defined tokens as written).
     let bytesOf: [[UInt8]]
@@ -42,9 +45,12 @@ public final class BPETokenizer: @unchecked Sendable {
     /// - tokenTypes: GGUF types (1 normal, 3 control, 4 user-defined, ...); nil means all normal.
     /// - specialTokens: extra token strings to treat as control tokens (tokenizer.json added_tokens with special).
     /// - addedTokens: token strings matched in text even when parseSpecial is false (non-special added tokens).
+    /// - scores, spacePrefix, unknownId: SentencePiece vocabularies only (preTokenizer .sentencePiece): GGUF scores
+    ///   rank the merges when `merges` is empty; spacePrefix says where a "▁" goes before text.
     public init(tokens: [String], merges: [(String, String)], tokenTypes: [Int32]? = nil,
                 preTokenizer: PreTokenizerKind, specialTokens: [String] = [], addedTokens: [String] = [],
-                bosId: Int32? = nil, eosId: Int32? = nil, ignoreMerges: Bool? = nil) throws {
+                bosId: Int32? = nil, eosId: Int32? = nil, ignoreMerges: Bool? = nil,
+                scores: [Float]? = nil, spacePrefix: SpacePrefix = .everySegment, unknownId: Int32? = nil) throws {
         guard !tokens.isEmpty else { throw SFTError("tokenizer has an empty vocabulary") }
         if let tt = tokenTypes, tt.count != tokens.count {
             throw SFTError("tokenizer has \(tokens.count) tokens but \(tt.count) token types",
@@ -57,7 +63,11 @@ public final class BPETokenizer: @unchecked Sendable {
         if types.isEmpty { types = Array(repeating: .normal, count: tokens.count) }
         for s in specialTokens { if let id = index[s] { types[Int(id)] = .control } }
         for s in addedTokens { if let id = index[s], types[Int(id)] == .normal { types[Int(id)] = .userDefined } }
-        for id in [bosId, eosId].compactMap({ $0 }) where id < 0 || Int(id) >= tokens.count {
+        if let sc = scores, sc.count != tokens.count {
+            throw SFTError("tokenizer has \(tokens.count) tokens but \(sc.count) scores",
+                           hint: "the vocabulary file is inconsistent; re-export it")
+        }
+        for id in [bosId, eosId, unknownId].compactMap({ $0 }) where id < 0 || Int(id) >= tokens.count {
             throw SFTError("special token id \(id) is outside the vocabulary of \(tokens.count)")
         }
 
@@ -73,7 +83,7 @@ public final class BPETokenizer: @unchecked Sendable {
                 bytesOf.append(b)
                 if let f = b.first { specials[Int(f)].append((b, Int32(i), types[i] == .userDefined)) }
             default:
-                let b = ByteLevel.decode(t)
+                let b = preTokenizer == .sentencePiece ? SentencePieceModel.decodedBytes(t, isByte: true) : ByteLevel.decode(t)
                 bytesOf.append(b)
                 if idOfBytes[b] == nil { idOfBytes[b] = Int32(i) }
             }
@@ -104,6 +114,9 @@ public final class BPETokenizer: @unchecked Sendable {
         self.specialsByFirstByte = specials
         self.startsSpecial = specials.map { !$0.isEmpty }
         self.tokenIndex = index
+        self.sentencePiece = preTokenizer != .sentencePiece ? nil :
+            SentencePieceModel(tokens: tokens, types: types, scores: scores, merges: merges.isEmpty ? nil : merges,
+                               unknownId: unknownId, spacePrefix: spacePrefix)
     }
 
     /// Merges written as GGUF / tokenizer.json strings "a b".
@@ -136,6 +149,8 @@ public final class BPETokenizer: @unchecked Sendable {
         let t = tokenTypes[Int(id)]
         return t == .control || t == .unknown
     }
+    /// SentencePiece vocabularies that put a "▁" before text: decoding drops one space at the start.
+    public var dropsFirstSpace: Bool { sentencePiece.map { $0.spacePrefix != .none } ?? false }
     /// The piece as text (lossy for partial UTF-8 bytes, which show as U+FFFD).
     public func piece(_ id: Int32) -> String { String(decoding: bytes(of: id), as: UTF8.self) }
 
@@ -198,6 +213,10 @@ public final class BPETokenizer: @unchecked Sendable {
     /// Pre-tokenize utf8[lo..<hi] (valid UTF-8: cuts fall on special-token boundaries) and BPE each word.
     func encodeSegment(_ utf8: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ ids: inout [Int32],
                        _ starts: UnsafeMutablePointer<[Int]>?, _ s: Scratch) {
+        if let sentencePiece {
+            sentencePiece.encode(utf8, lo, hi, atTextStart: lo == 0, &ids, starts)
+            return
+        }
         var n = 0, p = lo
         while p < hi {
             let b0 = UInt32(utf8[p])
@@ -273,9 +292,20 @@ public final class BPETokenizer: @unchecked Sendable {
     // MARK: decode
 
     /// Exact text of `ids` (invalid UTF-8 fragments show as U+FFFD). skipSpecial drops control tokens.
+    /// SentencePiece vocabularies that put a "▁" before text drop one leading space of the first token, as HF's
+    /// Strip decoder and llama.cpp's detokenizer do.
     public func decode(_ ids: [Int32], skipSpecial: Bool = false) -> String {
         var out: [UInt8] = []
-        for id in ids where !(skipSpecial && isSpecial(id)) { out.append(contentsOf: bytes(of: id)) }
+        var first = true
+        for id in ids where !(skipSpecial && isSpecial(id)) {
+            let b = bytes(of: id)
+            if first, dropsFirstSpace, !isSpecial(id), b.first == 32 {
+                out.append(contentsOf: b.dropFirst())
+            } else {
+                out.append(contentsOf: b)
+            }
+            first = false
+        }
         return String(decoding: out, as: UTF8.self)
     }
 }

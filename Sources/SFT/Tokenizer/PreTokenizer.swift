@@ -4,10 +4,14 @@
 //   llama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //   qwen2:  as llama3 but \p{N} (one digit per word)
 //   smollm: \p{N} split first (every digit its own word), then gpt2 inside each piece
+//   falcon, deepseek-llm, deepseek-coder: llama.cpp's sequences of regexes (PreTokenizerStages.swift)
+//   sentencepiece: no split; SentencePiece.swift encodes the whole text between special tokens
 // Works on Unicode scalars (code points); returns word ends as scalar indices. No regex engine.
 
 public enum PreTokenizerKind: String, Codable, Sendable, CaseIterable {
     case gpt2, llama3, qwen2, smollm
+    case falcon, deepseekLLM = "deepseek-llm", deepseekCoder = "deepseek-coder"
+    case sentencePiece = "sentencepiece"
 
     /// From GGUF `tokenizer.ggml.pre`. Unknown names are an error with a hint.
     public init(ggufPre name: String) throws {
@@ -15,12 +19,18 @@ public enum PreTokenizerKind: String, Codable, Sendable, CaseIterable {
         case "gpt-2", "gpt2", "phi-2", "mpt", "olmo": self = .gpt2
         case "llama3", "llama-v3", "llama-bpe", "falcon3": self = .llama3
         case "qwen2", "stablelm2": self = .qwen2
-        case "smollm", "starcoder", "refact": self = .smollm
+        case "smollm", "starcoder", "refact", "command-r": self = .smollm
+        case "falcon": self = .falcon
+        case "deepseek-llm": self = .deepseekLLM
+        case "deepseek-coder": self = .deepseekCoder
         default:
             throw SFTError("unsupported pre-tokenizer '\(name)'",
-                           hint: "supported: gpt-2, llama-bpe (Llama-3), qwen2, smollm; other vocabularies need a new scanner in Tokenizer/PreTokenizer.swift")
+                           hint: "supported: \(Self.supportedNames); other vocabularies need a new scanner in Tokenizer/PreTokenizer.swift")
         }
     }
+
+    /// The GGUF tokenizer.ggml.pre names accepted, for error hints.
+    public static let supportedNames = "gpt-2 (mpt, olmo, phi-2), llama-bpe (Llama-3), qwen2, smollm (starcoder, refact), falcon, deepseek-llm, deepseek-coder, and SentencePiece vocabularies (tokenizer.ggml.model llama)"
 
     /// llama.cpp sets ignore_merges for Llama-3: a word that is itself a token is not merged from bytes.
     public var ignoresMerges: Bool { self == .llama3 }
@@ -85,6 +95,8 @@ public enum PreTokenizer {
                 start = i + 1
             }
             if start < cps.count { gpt2(cps, cls, start, cps.count, &ends) }
+        case .falcon, .deepseekLLM, .deepseekCoder: PreTokenizerStages.split(cps, cls, kind: kind, into: &ends)
+        case .sentencePiece: if !cps.isEmpty { ends.append(cps.count) }
         }
     }
 

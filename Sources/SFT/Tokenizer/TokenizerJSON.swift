@@ -1,6 +1,7 @@
 // TokenizerJSON: builds a BPETokenizer from a Hugging Face tokenizer.json (model.vocab, model.merges as "a b" or
-// ["a","b"], added_tokens with their special flag, pre_tokenizer). Only byte-level BPE with the pre-tokenizers in
-// PreTokenizer.swift is accepted; anything else is an SFTError naming what was found.
+// ["a","b"], added_tokens with their special flag, pre_tokenizer). Byte-level BPE with the pre-tokenizers in
+// PreTokenizer.swift, and SentencePiece-style BPE (byte_fallback, "▁" from a Metaspace pre-tokenizer or the
+// Replace/Prepend normalizers) are accepted; anything else is an SFTError naming what was found.
 import Foundation
 
 extension BPETokenizer {
@@ -17,12 +18,19 @@ extension BPETokenizer {
         var byId: [Int: String] = [:]
         let addedTokens = root["added_tokens"] as? [[String: Any]] ?? []
         let addedCount = addedTokens.count
-        for (tok, v) in vocab {
+        // Ids missing from the vocabulary become unused placeholders; the slack bounds how far an id may point past
+        // the entries the file holds.
+        let slack = 64 + (vocab.count + addedCount) / 100
+        let limit = vocab.count + addedCount + slack
+        // Swift dictionaries fold canonically equivalent keys ("Å" U+00C5 and U+212B); read the pairs from the bytes.
+        let pairs: [(String, Any)] = JSONVocabScan.pairs([UInt8](data)).map { $0.map { ($0.0, NSNumber(value: $0.1) as Any) } }
+            ?? vocab.map { ($0.key, $0.value) }
+        for (tok, v) in pairs {
             guard let id = (v as? NSNumber)?.intValue, id >= 0 else {
                 throw SFTError("vocab entry '\(tok)' has no integer id", file: path)
             }
             // Ids index an array of vocabulary size: one past the number of entries is a gap, never a token.
-            if id >= vocab.count + addedCount {
+            if id >= limit {
                 throw SFTError("vocab entry '\(tok)' has id \(id), past the \(vocab.count + addedCount) tokens in the file",
                                hint: "the tokenizer.json is damaged", file: path)
             }
@@ -32,7 +40,7 @@ extension BPETokenizer {
         var special: [String] = [], added: [String] = []
         for a in addedTokens {
             guard let content = a["content"] as? String, let id = (a["id"] as? NSNumber)?.intValue, id >= 0 else { continue }
-            if id >= vocab.count + addedCount {
+            if id >= limit {
                 throw SFTError("added token '\(content)' has id \(id), past the \(vocab.count + addedCount) tokens in the file",
                                hint: "the tokenizer.json is damaged", file: path)
             }
@@ -41,8 +49,9 @@ extension BPETokenizer {
             if (a["special"] as? Bool) ?? false { special.append(content) } else { added.append(content) }
         }
         var tokens = [String](repeating: "", count: maxId + 1)
-        for (id, t) in byId { tokens[id] = t }
-        if byId.count != maxId + 1 {
+        var types = [Int32](repeating: TokenType.unused.rawValue, count: maxId + 1)
+        for (id, t) in byId { tokens[id] = t; types[id] = TokenType.normal.rawValue }
+        if byId.count + slack < maxId + 1 {
             throw SFTError("vocabulary ids have gaps (\(byId.count) tokens, max id \(maxId))", hint: "the tokenizer.json is incomplete", file: path)
         }
         var merges: [(String, String)] = []
@@ -55,10 +64,54 @@ extension BPETokenizer {
                 throw SFTError("merge \(i) is neither \"a b\" nor [\"a\", \"b\"]", file: path)
             }
         }
+        if let prefix = try sentencePiecePrefix(root, model: model, path: path) {
+            let unk = (model["unk_token"] as? String).flatMap { u in tokens.firstIndex(of: u) }.map { Int32($0) }
+            return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: .sentencePiece,
+                                    specialTokens: special, addedTokens: added, spacePrefix: prefix, unknownId: unk)
+        }
         let pre = try preTokenizerKind(root["pre_tokenizer"], path: path)
         let ignore = (model["ignore_merges"] as? Bool) ?? false
-        return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: nil, preTokenizer: pre,
+        return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: pre,
                                 specialTokens: special, addedTokens: added, ignoreMerges: ignore)
+    }
+
+    /// For a SentencePiece-style tokenizer.json (BPE with byte_fallback, spaces written "▁"), where the "▁" prefix
+    /// goes; nil for byte-level ones. Shapes: Llama-2/Mistral "legacy" (normalizer Prepend("▁") + Replace(" ", "▁"),
+    /// no pre_tokenizer), transformers' LlamaTokenizer (Metaspace with prepend_scheme, split false), Gemma
+    /// (normalizer Replace(" ", "▁") only).
+    static func sentencePiecePrefix(_ root: [String: Any], model: [String: Any], path: String) throws -> SpacePrefix? {
+        func steps(_ j: Any?, _ list: String) -> [[String: Any]] {
+            guard let o = j as? [String: Any] else { return [] }
+            return o["type"] as? String == "Sequence" ? (o[list] as? [[String: Any]] ?? []) : [o]
+        }
+        let norms = steps(root["normalizer"], "normalizers"), pres = steps(root["pre_tokenizer"], "pretokenizers")
+        let replacesSpace = norms.contains { $0["type"] as? String == "Replace" && $0["content"] as? String == "▁"
+            && ($0["pattern"] as? [String: Any])?["String"] as? String == " " }
+        let prepends = norms.contains { $0["type"] as? String == "Prepend" && $0["prepend"] as? String == "▁" }
+        let metaspace = pres.first { $0["type"] as? String == "Metaspace" }
+        guard (model["byte_fallback"] as? Bool) == true || replacesSpace || metaspace != nil else { return nil }
+        if let m = metaspace {
+            if (m["split"] as? Bool) ?? true {
+                throw SFTError("tokenizer.json's Metaspace pre-tokenizer splits words (split: true)",
+                               hint: "sft reads SentencePiece tokenizers that merge the whole text (Llama-2, Mistral, Phi-3, Gemma: split false)", file: path)
+            }
+            switch m["prepend_scheme"] as? String ?? ((m["add_prefix_space"] as? Bool) == false ? "never" : "always") {
+            case "always": return .unlessSpace
+            case "first": return .firstSegment
+            case "never": return SpacePrefix.none
+            case let other:
+                throw SFTError("unknown Metaspace prepend_scheme '\(other)'", hint: "expected always, first or never", file: path)
+            }
+        }
+        guard replacesSpace else {
+            throw SFTError("tokenizer.json has byte_fallback but writes spaces neither with Metaspace nor with a Replace(\" \", \"▁\") normalizer",
+                           hint: "sft reads SentencePiece-style tokenizers of Llama-2, Mistral, Phi-3 and Gemma", file: path)
+        }
+        if !pres.isEmpty {
+            throw SFTError("unsupported pre_tokenizer '\(pres.first?["type"] as? String ?? "?")' on a SentencePiece-style tokenizer",
+                           hint: "sft reads SentencePiece tokenizers that merge the whole text", file: path)
+        }
+        return prepends ? .everySegment : SpacePrefix.none
     }
 
     /// Recognises the pre_tokenizer JSON of GPT-2 (ByteLevel with regex), SmolLM (Digits individual + ByteLevel),
@@ -81,9 +134,9 @@ extension BPETokenizer {
         if let regex {
             if regex.contains("\\p{N}{1,3}") { return .llama3 }
             if regex.contains("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}|") { return .qwen2 }
-            throw SFTError("unsupported pre-tokenizer regex \(regex)", hint: "supported: GPT-2, SmolLM, Llama-3 and Qwen2 pre-tokenizers", file: path)
+            throw SFTError("unsupported pre-tokenizer regex \(regex)", hint: "supported: GPT-2, SmolLM, Llama-3 and Qwen2 byte-level pre-tokenizers, and SentencePiece-style tokenizers", file: path)
         }
         if byteLevelRegex { return digits ? .smollm : .gpt2 }
-        throw SFTError("unsupported pre_tokenizer '\(type)'", hint: "supported: GPT-2, SmolLM, Llama-3 and Qwen2 pre-tokenizers", file: path)
+        throw SFTError("unsupported pre_tokenizer '\(type)'", hint: "supported: GPT-2, SmolLM, Llama-3 and Qwen2 byte-level pre-tokenizers, and SentencePiece-style tokenizers", file: path)
     }
 }

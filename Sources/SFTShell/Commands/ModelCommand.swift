@@ -17,7 +17,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
     @Argument(help: "Path to a .gguf file or an HF model directory, `default`, or repo:NAME (full weights saved with save --full).")
     var path: String
 
-    @Option(help: "Chat template when the model's own is missing or unknown: smollm2, qwen2, qwen2.5, chatml, llama3.")
+    @Option(help: "Chat template when the model's own is missing or unknown: smollm2, qwen2, qwen2.5, qwen3, chatml, llama3, gemma3, llama2, mistral.")
     var template: String?
 
     @Flag(help: "Load even when the training run has unsaved steps (they are dropped).")
@@ -51,6 +51,7 @@ struct ModelLoad: ShellCommand, CompletesPaths {
         session.repoState.modelOrigin = nil
         session.repoState.adapterOrigin = nil
         session.out.print("loaded \(m.name): \(ModelInfo.summary(m))")
+        if let w = m.templateWarning { session.out.print("warning: " + w) }
         sayDropped()
         session.out.note(String(format: "loaded in %.2f s", m.loadSeconds))
     }
