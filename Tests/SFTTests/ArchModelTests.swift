@@ -59,14 +59,8 @@ final class ArchModelTests: XCTestCase {
             let (f, _) = try ModelFixture.load(name)
             let model = Transformer(params: try f.params(name))
             model.enableFullGradients()
-            let opt = AdamW(count: model.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var losses: [Double] = []
-            for _ in 0..<f.fullLosses.count {
-                model.zeroGradients()
-                losses.append(Double(try model.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                model.backward()
-                opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: f.lr)
-            }
+            let losses = try adamWStepLosses(model, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                             steps: f.fullLosses.count, lr: f.lr, weightDecay: f.weightDecay, clip: f.clip)
             for (a, b) in zip(losses, f.fullLosses) { XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(name) full \(losses) vs \(f.fullLosses)") }
 
             let base = Transformer(params: try f.params(name))
@@ -78,14 +72,8 @@ final class ArchModelTests: XCTestCase {
                 v.copy(from: Array(a[o..<(o + v.count)])); o += v.count
             } }
             base.attach(lora: lora)
-            let lopt = AdamW(count: lora.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var llosses: [Double] = []
-            for _ in 0..<f.loraLosses.count {
-                base.zeroGradients()
-                llosses.append(Double(try base.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                base.backward()
-                lopt.step(params: lora.params.base, grads: lora.grads.base, lr: f.loraLR)
-            }
+            let llosses = try adamWStepLosses(base, lora: lora, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                              steps: f.loraLosses.count, lr: f.loraLR, weightDecay: f.weightDecay, clip: f.clip)
             for (x, y) in zip(llosses, f.loraLosses) { XCTAssertEqual(x, y, accuracy: 1e-4 * y, "\(name) LoRA \(llosses) vs \(f.loraLosses)") }
         }
     }

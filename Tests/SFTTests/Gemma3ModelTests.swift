@@ -110,28 +110,16 @@ final class Gemma3ModelTests: XCTestCase {
             let (c, p) = try loadModelWeights(path: Gemma3Fixture.path(name))
             let model = Transformer(params: p.mergedCopy(lora: nil))
             model.enableFullGradients()
-            let opt = AdamW(count: model.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var losses: [Double] = []
-            for _ in 0..<f.fullLosses.count {
-                model.zeroGradients()
-                losses.append(Double(try model.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                model.backward()
-                opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: f.lr)
-            }
+            let losses = try adamWStepLosses(model, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                             steps: f.fullLosses.count, lr: f.lr, weightDecay: f.weightDecay, clip: f.clip)
             XCTAssertLessThan(losses[1], losses[0], "\(name): one step lowers the loss")
             for (a, b) in zip(losses, f.fullLosses) { XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(name) full losses \(losses) vs \(f.fullLosses)") }
             // LoRA from the fixture's A and B, every target
             let base = Transformer(params: p)
             let lora = try f.lora(c, name: name)
             base.attach(lora: lora)
-            let lopt = AdamW(count: lora.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var llosses: [Double] = []
-            for _ in 0..<f.loraLosses.count {
-                base.zeroGradients()
-                llosses.append(Double(try base.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                base.backward()
-                lopt.step(params: lora.params.base, grads: lora.grads.base, lr: f.loraLR)
-            }
+            let llosses = try adamWStepLosses(base, lora: lora, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                              steps: f.loraLosses.count, lr: f.loraLR, weightDecay: f.weightDecay, clip: f.clip)
             XCTAssertLessThan(llosses[1], llosses[0], "\(name): one LoRA step lowers the loss")
             for (a, b) in zip(llosses, f.loraLosses) { XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(name) LoRA losses \(llosses) vs \(f.loraLosses)") }
         }

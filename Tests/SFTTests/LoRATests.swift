@@ -17,14 +17,8 @@ final class LoRATests: XCTestCase {
             } }
             model.attach(lora: lora)
             XCTAssertNil(model.grads, "frozen base takes no gradient memory")
-            let opt = AdamW(count: lora.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var losses: [Double] = []
-            for _ in 0..<f.loraLosses.count {
-                model.zeroGradients()
-                losses.append(Double(try model.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                model.backward()
-                opt.step(params: lora.params.base, grads: lora.grads.base, lr: f.loraLR)
-            }
+            let losses = try adamWStepLosses(model, lora: lora, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                             steps: f.loraLosses.count, lr: f.loraLR, weightDecay: f.weightDecay, clip: f.clip)
             for (x, y) in zip(losses, f.loraLosses) { XCTAssertEqual(x, y, accuracy: 1e-4 * y, "\(name) \(losses) vs \(f.loraLosses)") }
         }
     }

@@ -31,14 +31,8 @@ final class ModelTests: XCTestCase {
             let (f, _) = try ModelFixture.load(name)
             let model = Transformer(params: try f.params(name))
             model.enableFullGradients()
-            let opt = AdamW(count: model.params.count, config: AdamWConfig(weightDecay: f.weightDecay, maxGradNorm: f.clip))
-            var losses: [Double] = []
-            for _ in 0..<f.fullLosses.count {
-                model.zeroGradients()
-                losses.append(Double(try model.forward(tokens: f.tokens, targets: f.targets, mask: f.mask, batch: f.B, length: f.T, needGradients: true)))
-                model.backward()
-                opt.step(params: model.params.storage.base, grads: model.grads!.storage.base, lr: f.lr)
-            }
+            let losses = try adamWStepLosses(model, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
+                                             steps: f.fullLosses.count, lr: f.lr, weightDecay: f.weightDecay, clip: f.clip)
             for (a, b) in zip(losses, f.fullLosses) { XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(name) losses \(losses) vs \(f.fullLosses)") }
         }
     }
