@@ -2,7 +2,7 @@
 // and full fine-tuning, batch 4 x 256, forward+backward+AdamW per step, in fp32 and (where the CPU has BF16)
 // bf16 products; real-data rows (200 conversations shaped like alpaca_zh_demo, trained tokens/s and wall time);
 // then prefill and greedy decode tokens/s, and `serve`'s time to first token and decode speed next to `ask`'s
-// (ServeBench.swift).
+// (ServeBench.swift); LoRA and decode on a Qwen3-0.6B-shaped model (BigShapeBench.swift).
 // Figures go to stdout one per line; per-phase timings to stderr.
 import Foundation
 import SFT
@@ -43,14 +43,15 @@ let tokens: [Int32] = (0..<(B * T + 1)).map { _ in rng = rng &* 6364136223846793
 let input = Array(tokens[0..<(B * T)]), targets = Array(tokens[1...])
 let mask = [Float](repeating: 1, count: B * T)
 
-func train(_ label: String, key: String, lora loraConfig: LoRAConfig?, precision: ComputePrecision = .fp32) throws {
+func train(_ label: String, key: String, lora loraConfig: LoRAConfig?, precision: ComputePrecision = .fp32,
+           config: ModelConfig = cfg, steps timed: Int = steps) throws {
     resetPeak()
     MatMul.precision = precision
     defer { MatMul.precision = .fp32 }
-    let model = Transformer(params: randomParams(cfg))
+    let model = Transformer(params: randomParams(config))
     let opt: AdamW
     if let lc = loraConfig {
-        let lora = try LoRA(model: cfg, config: lc)
+        let lora = try LoRA(model: config, config: lc)
         model.attach(lora: lora)
         opt = AdamW(count: lora.params.count)
     } else {
@@ -73,17 +74,17 @@ func train(_ label: String, key: String, lora loraConfig: LoRAConfig?, precision
     StageProfile.enabled = ProcessInfo.processInfo.environment["SFT_PROFILE"] == "1"
     StageProfile.reset()
     var total = 0.0
-    for _ in 0..<steps {
+    for _ in 0..<timed {
         let (f, b, o) = try step()
         total += f + b + o
         FileHandle.standardError.write(String(format: "  %@ step: forward %.3fs backward %.3fs adamw %.3fs\n", label, f, b, o).data(using: .utf8)!)
     }
-    let tps = Double(B * T * steps) / total
+    let tps = Double(B * T * timed) / total
     if StageProfile.enabled {
-        FileHandle.standardError.write("  \(label) per step by stage:\n\(StageProfile.report(per: Double(steps)))\n".data(using: .utf8)!)
+        FileHandle.standardError.write("  \(label) per step by stage:\n\(StageProfile.report(per: Double(timed)))\n".data(using: .utf8)!)
         StageProfile.enabled = false
     }
-    print(String(format: "train %@  B%dxT%d: %.0f tok/s  peak %.2f GB", label, B, T, tps, peakRSS()))
+    print(String(format: "train %@  B%dxT%d (%@): %.0f tok/s  peak %.2f GB", label, B, T, MatMul.precision.rawValue, tps, peakRSS()))
     print(String(format: "FIGURE train %@ tok_s=%.1f peak_gb=%.2f", key, tps, peakRSS()))
 }
 
@@ -148,9 +149,9 @@ func inference() throws {
     try inference(Int8Model(params: model.params, lora: model.lora), label: "int8 ", key: "int8_")
 }
 
-func inference(_ model: DecodingModel, label: String, key: String) throws {
+func inference(_ model: DecodingModel, label: String, key: String, config: ModelConfig = cfg) throws {
     let prompt = Array(tokens[0..<256])
-    let cache = KVCache(config: cfg, capacity: 512)
+    let cache = KVCache(config: config, capacity: 512)
     _ = try model.prefill(Array(prompt[0..<16]), cache: cache)   // warm-up, and build the fp16 decode weights
     _ = try model.decodeStep(1, cache: cache)
     cache.reset()
@@ -325,7 +326,17 @@ func gemmMicro() {
         }
         let flops = 2 * Double(s.m * s.n * s.k)
         let cols = zip(modes, best).map { "\($0.0.0) " + String(format: "%.0f", flops / $0.1 / 1e9) }.joined(separator: ", ")
-        print("gemm \(s.name) \(s.m)x\(s.n)x\(s.k) GFLOP/s: \(cols)")
+        // what bf16 spends rounding both fp32 operands before oneDNN multiplies them
+        let pa = UnsafeMutablePointer<UInt16>.allocate(capacity: a.count), pb = UnsafeMutablePointer<UInt16>.allocate(capacity: b.count)
+        defer { pa.deallocate(); pb.deallocate() }
+        var round = Double.infinity
+        for _ in 0..<3 {
+            let t0 = now()
+            roundToBF16(pa, a.base, rows: s.ta == .none ? s.m : s.k, cols: lda, ld: lda)
+            roundToBF16(pb, b.base, rows: s.tb == .none ? s.k : s.n, cols: ldb, ld: ldb)
+            round = min(round, now() - t0)
+        }
+        print("gemm \(s.name) \(s.m)x\(s.n)x\(s.k) GFLOP/s: \(cols); bf16 rounding of the operands \(String(format: "%.0f%%", round / best[2] * 100)) of the bf16 product")
     }
 }
 
@@ -413,6 +424,7 @@ do {
     if only == "all" || only == "score" { try scoring() }
     if only == "all" || only == "decode" { try inference() }
     if only == "all" || only == "serve" { try serveBench() }
+    if only == "all" || only == "big" { try bigShape() }
     if only == "all" || only == "lora" { try train("lora r8 qkvo", key: "lora-qkvo", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o])) }
     if only == "all" || only == "lora-all" {
         try train("lora r8 all-linear", key: "lora-all", lora: LoRAConfig(rank: 8, alpha: 16, targets: LoRATarget.allCases))

@@ -14,16 +14,28 @@ if ! "$PY" -c "import torch, transformers, peft" 2>/dev/null; then
   echo "PEER unavailable: pip install torch transformers peft gguf"
   exit 0
 fi
-"$PY" bench_decode.py || echo "PEER decode failed: exit $?"
+# $1 names one group as sft-bench does (decode, lora/lora-all/full/train, real, big); none or "all": every group
+GROUP=${1:-all}
+want() { [ "$GROUP" = all ] || [ "$GROUP" = "$1" ]; }
+want decode && { "$PY" bench_decode.py || echo "PEER decode failed: exit $?"; }
 # fp32, then bf16 autocast (torch emulates bf16 where the CPU lacks it; the peer gets both chances)
 for dtype in fp32 bf16; do
   for mode in lora lora-all full; do
-    "$PY" bench_train.py --mode "$mode" --dtype "$dtype" || echo "PEER train $mode $dtype failed: exit $?"
+    if want train || want "$mode"; then
+      "$PY" bench_train.py --mode "$mode" --dtype "$dtype" || echo "PEER train $mode $dtype failed: exit $?"
+    fi
   done
 done
+# issue 12's Qwen3-0.6B shape: LoRA in fp32 and bf16 autocast, then decode
+if want big; then
+  for dtype in fp32 bf16; do
+    "$PY" bench_big.py --what lora --dtype "$dtype" || echo "PEER big lora $dtype failed: exit $?"
+  done
+  "$PY" bench_big.py --what decode || echo "PEER big decode failed: exit $?"
+fi
 # real-data rows over SFT_BENCH_REAL (200) conversations, the same ids as sft-bench's; 0 skips them
 REAL=${SFT_BENCH_REAL:-200}
-if [ "$REAL" -gt 0 ]; then
+if want real && [ "$REAL" -gt 0 ]; then
   for dtype in fp32 bf16; do
     for mode in lora full; do
       "$PY" bench_train.py --mode "$mode" --dtype "$dtype" --real "$REAL" || echo "PEER train real $mode $dtype failed: exit $?"
