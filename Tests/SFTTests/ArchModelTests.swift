@@ -64,13 +64,7 @@ final class ArchModelTests: XCTestCase {
             for (a, b) in zip(losses, f.fullLosses) { XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(name) full \(losses) vs \(f.fullLosses)") }
 
             let base = Transformer(params: try f.params(name))
-            let lora = try LoRA(model: f.config, config: LoRAConfig(rank: f.loraRank, alpha: f.loraAlpha, targets: [.q, .k, .v, .o]))
-            let a = try ModelFixture.floats("\(name).lora.bin")
-            var o = 0
-            for l in 0..<f.L { for t in [LoRATarget.q, .k, .v, .o] {
-                let v = lora.a(t, layer: l)!
-                v.copy(from: Array(a[o..<(o + v.count)])); o += v.count
-            } }
+            let lora = try f.qkvoLoRA(name)
             base.attach(lora: lora)
             let llosses = try adamWStepLosses(base, lora: lora, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,
                                               steps: f.loraLosses.count, lr: f.loraLR, weightDecay: f.weightDecay, clip: f.clip)

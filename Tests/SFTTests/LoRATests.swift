@@ -8,13 +8,7 @@ final class LoRATests: XCTestCase {
         for name in ["llama-tied", "qwen2-untied"] {
             let (f, _) = try ModelFixture.load(name)
             let model = Transformer(params: try f.params(name))
-            let lora = try LoRA(model: f.config, config: LoRAConfig(rank: f.loraRank, alpha: f.loraAlpha, targets: [.q, .k, .v, .o]))
-            let a = try ModelFixture.floats("\(name).lora.bin")
-            var o = 0
-            for l in 0..<f.L { for t in [LoRATarget.q, .k, .v, .o] {
-                let v = lora.a(t, layer: l)!
-                v.copy(from: Array(a[o..<(o + v.count)])); o += v.count
-            } }
+            let lora = try f.qkvoLoRA(name)
             model.attach(lora: lora)
             XCTAssertNil(model.grads, "frozen base takes no gradient memory")
             let losses = try adamWStepLosses(model, lora: lora, tokens: f.tokens, targets: f.targets, mask: f.mask, B: f.B, T: f.T,

@@ -48,6 +48,19 @@ struct ModelFixture: Decodable {
         precondition(o == blob.count, "fixture blob size \(blob.count) != \(o)")
     }
 
+    /// LoRA of the fixture's rank and alpha on q,k,v,o with PEFT's A matrices from `<name>.lora.bin` (layer by layer,
+    /// q,k,v,o within a layer, each (r, in)); B stays zero as PEFT initialises it.
+    func qkvoLoRA(_ name: String) throws -> LoRA {
+        let lora = try LoRA(model: config, config: LoRAConfig(rank: loraRank, alpha: loraAlpha, targets: [.q, .k, .v, .o]))
+        let a = try Self.floats("\(name).lora.bin")
+        var o = 0
+        for l in 0..<L { for t in [LoRATarget.q, .k, .v, .o] {
+            let v = lora.a(t, layer: l)!
+            v.copy(from: Array(a[o..<(o + v.count)])); o += v.count
+        } }
+        return lora
+    }
+
     func params(_ name: String) throws -> ParameterTensors {
         let p = ParameterTensors(config: config)
         Self.fill(p.named, from: try Self.floats("\(name).weights.bin"))
