@@ -6,6 +6,7 @@
 // Semantics follow the Go documentation: a variable lives until the `end` of the block that declares it,
 // assignment and declaration print nothing, empty strings / zero / empty lists are false. Anything else throws, so
 // a template that needs more is noticed.
+import Foundation
 import SFT
 
 struct GoTemplate {
@@ -219,7 +220,7 @@ struct GoTemplate {
 
     static func field(_ v: Value, _ name: String) throws -> Value {
         guard case .map(let m) = v else { throw SFTError("field .\(name) of a value that is not a map") }
-        return m[name] ?? .none
+        return m[name] ?? Value.none
     }
 
     static func eval(_ e: Expr, dot: Value, _ s: Scopes) throws -> Value {

@@ -10,11 +10,10 @@ import XCTest
 final class HFTokenizerExportTests: XCTestCase {
     static let vocab = TokenizerTestPaths.fixtures + "/ggml-vocab-llama-spm.gguf"
 
-    /// Writes the export of `tokenizer` (vocabulary from the llama-spm GGUF) into a new directory.
+    /// Writes the export of `tokenizer` (vocabulary from the llama-spm GGUF) into a new directory; the caller removes it.
     func export(_ tokenizer: BPETokenizer) throws -> String {
         let dir = NSTemporaryDirectory() + "sft-spm-export-\(getpid())-\(UUID().uuidString.prefix(8))"
         try AtomicFile.makeDirectory(dir)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         for (name, data) in try HFTokenizerExport.files(tokenizer, ggufPath: Self.vocab, maxPositions: 4096) {
             try AtomicFile.write(data, to: dir + "/" + name)
         }
@@ -24,6 +23,7 @@ final class HFTokenizerExportTests: XCTestCase {
     func testLlamaSPMRoundTripGivesLlamaCppIds() throws {
         let (tok, _) = try TokenizerTestPaths.load(Self.vocab)
         let dir = try export(tok)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let back = try BPETokenizer.fromTokenizerJSON(path: dir + "/tokenizer.json")
         XCTAssertEqual(back.preTokenizer, .sentencePiece)
         XCTAssertEqual(back.tokens, tok.tokens)
@@ -66,11 +66,13 @@ final class HFTokenizerExportTests: XCTestCase {
         let tokens = try XCTUnwrap(g.stringArray("tokenizer.ggml.tokens"))
         let types = g.intArray("tokenizer.ggml.token_type").map { $0.map { Int32($0) } }
         let scores = try XCTUnwrap(g.floatArray("tokenizer.ggml.scores")).map { Float($0) }
-        let texts = try TokenizerConformanceTests.vectors(Self.vocab).map(\.0) + ["<s>Hi</s> there", " <s> lead", "x<s>y"]
-        for prefix in [SpacePrefix.everySegment, .none, .unlessSpace, .firstSegment] {
+        let texts = try TokenizerConformanceTests.vectors(Self.vocab).map { $0.0 } + ["<s>Hi</s> there", " <s> lead", "x<s>y"]
+        for prefix in [SpacePrefix.everySegment, SpacePrefix.none, .unlessSpace, .firstSegment] {
             let tok = try BPETokenizer(tokens: tokens, merges: [(String, String)](), tokenTypes: types, preTokenizer: .sentencePiece,
                                        bosId: 1, eosId: 2, scores: scores, spacePrefix: prefix, unknownId: 0)
-            let back = try BPETokenizer.fromTokenizerJSON(path: try export(tok) + "/tokenizer.json")
+            let dir = try export(tok)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let back = try BPETokenizer.fromTokenizerJSON(path: dir + "/tokenizer.json")
             for t in texts { XCTAssertEqual(back.encode(t, parseSpecial: true), tok.encode(t, parseSpecial: true), "\(prefix) \(t.debugDescription)") }
         }
     }
@@ -78,7 +80,9 @@ final class HFTokenizerExportTests: XCTestCase {
     func testTransformersLoadsTheExport() throws {
         let python = try referencePython(unchecked: "tokenizer.json export not loaded in transformers")
         let (tok, _) = try TokenizerTestPaths.load(Self.vocab)
-        let j = try runReferenceScript(python, script: "check-tokenizer-export.py", [try export(tok), Self.vocab])
+        let dir = try export(tok)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let j = try runReferenceScript(python, script: "check-tokenizer-export.py", [dir, Self.vocab])
         XCTAssertEqual(j["failed"] as? Int, 0, "\(j)")
         XCTAssertEqual(j["bos_first"] as? Bool, true)
     }

@@ -93,11 +93,9 @@ public enum HFTokenizerExport {
         return try json(tc, pretty: true)
     }
 
-    /// `fragment`: `object` may be null (NSNull) rather than an object or array.
-    static func json(_ object: Any, pretty: Bool = false, fragment: Bool = false) throws -> Data {
+    static func json(_ object: Any, pretty: Bool = false) throws -> Data {
         var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
         if pretty { options.insert(.prettyPrinted) }
-        if fragment { options.insert(.fragmentsAllowed) }
         do {
             return try JSONSerialization.data(withJSONObject: object, options: options)
         } catch {

@@ -50,18 +50,18 @@ extension HFTokenizerExport {
         func metaspace(_ scheme: String) -> [String: Any] {
             ["type": "Metaspace", "replacement": "▁", "prepend_scheme": scheme, "split": false]
         }
-        var normalizer: Any = NSNull(), pre: Any = NSNull()
+        var normalizer: [String: Any]?, pre: [String: Any]?
         switch sp.spacePrefix {
         case .everySegment: normalizer = ["type": "Sequence", "normalizers": [["type": "Prepend", "prepend": "▁"], replaceSpace]]
-        case .none: normalizer = replaceSpace
+        case SpacePrefix.none: normalizer = replaceSpace
         case .unlessSpace: pre = metaspace("always")
         case .firstSegment: pre = metaspace("first")
         }
         var decoders: [[String: Any]] = [["type": "Replace", "pattern": ["String": "▁"], "content": " "],
                                          ["type": "ByteFallback"], ["type": "Fuse"]]
-        if sp.spacePrefix != .none { decoders.append(["type": "Strip", "content": " ", "start": 1, "stop": 0]) }
+        if sp.spacePrefix != SpacePrefix.none { decoders.append(["type": "Strip", "content": " ", "start": 1, "stop": 0]) }
 
-        var post: Any = NSNull()
+        var post: [String: Any]?
         let bos = addBOS ? tokenizer.bosId : nil, eos = addEOS ? tokenizer.eosId : nil
         if bos != nil || eos != nil {
             func special(_ id: Int32?, _ typeId: Int) -> [[String: Any]] {
@@ -79,9 +79,10 @@ extension HFTokenizerExport {
         let unk = sp.unknownId.map { quoted(tokens[Int($0)]) } ?? "null"
         var out = "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,"
         out += "\"added_tokens\":" + String(decoding: try json(added), as: UTF8.self) + ","
-        out += "\"normalizer\":" + String(decoding: try json(normalizer, fragment: true), as: UTF8.self) + ","
-        out += "\"pre_tokenizer\":" + String(decoding: try json(pre, fragment: true), as: UTF8.self) + ","
-        out += "\"post_processor\":" + String(decoding: try json(post, fragment: true), as: UTF8.self) + ","
+        func object(_ o: [String: Any]?) throws -> String { try o.map { String(decoding: try json($0), as: UTF8.self) } ?? "null" }
+        out += "\"normalizer\":" + (try object(normalizer)) + ","
+        out += "\"pre_tokenizer\":" + (try object(pre)) + ","
+        out += "\"post_processor\":" + (try object(post)) + ","
         out += "\"decoder\":" + String(decoding: try json(["type": "Sequence", "decoders": decoders]), as: UTF8.self) + ","
         out += "\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":\(unk),\"continuing_subword_prefix\":null,"
         out += "\"end_of_word_suffix\":null,\"fuse_unk\":true,\"byte_fallback\":true,\"ignore_merges\":false,\n\"vocab\":{\n"
