@@ -103,8 +103,11 @@ final class ExportLlamaFactoryTests: XCTestCase {
         XCTAssertEqual(full["eval_strategy"], "epoch")
         XCTAssertEqual(full["learning_rate"], "1.0e-05")
         XCTAssertEqual(full["max_grad_norm"], "0.0")
-        for (t, name) in [("llama3", "llama3"), ("chatml", "chatml"), ("qwen2", "qwen"), ("smollm2", "smollm2")] {
-            XCTAssertEqual(try Self.readYAML(String(decoding: try XCTUnwrap(Self.job(template: t)["train.yaml"]), as: UTF8.self))["template"], name)
+        for (t, name) in [("llama3", "llama3"), ("chatml", "chatml"), ("qwen2", "qwen"), ("smollm2", "smollm2"),
+                          ("qwen3", "qwen3"), ("gemma3", "gemma3"), ("llama2", "llama2"), ("mistral", "mistral")] {
+            let files = try Self.job(template: t)
+            XCTAssertEqual(try Self.readYAML(String(decoding: try XCTUnwrap(files["train.yaml"]), as: UTF8.self))["template"], name)
+            XCTAssertTrue(String(decoding: try XCTUnwrap(files["README.md"]), as: UTF8.self).contains("`\(name)` chat template"), t)
         }
     }
 
@@ -162,8 +165,26 @@ final class ExportLlamaFactoryTests: XCTestCase {
         XCTAssertEqual(try rows("data/extra.json").count, 1)
         XCTAssertNil(files["data/extra_valid.json"])
         // Llama-3 has no default system message: nothing is added.
-        let llama = try JSONSerialization.jsonObject(with: try XCTUnwrap(Self.job(template: "llama3")["data/chat.json"])) as? [[String: Any]]
-        XCTAssertEqual((llama?[0]["messages"] as? [[String: String]])?.first?["role"], "user")
+        // Neither have Qwen3, Gemma 3, Llama-2 and Mistral.
+        for t in ["llama3", "qwen3", "gemma3", "llama2", "mistral"] {
+            let rows = try JSONSerialization.jsonObject(with: try XCTUnwrap(Self.job(template: t)["data/chat.json"])) as? [[String: Any]]
+            XCTAssertEqual((rows?[0]["messages"] as? [[String: String]])?.first?["role"], "user", t)
+        }
+        // Qwen3 reasoning travels in the content as the think block Qwen3 renders; other templates keep the content.
+        var reply = Message(.assistant, "4")
+        reply.reasoning = "2 and 2 make 4."
+        let reasoned = [Conversation([Message(.user, "What is 2+2?"), reply])]
+        func content(_ t: String) throws -> String? {
+            let data = try LlamaFactoryJob.datasetJSON(reasoned, template: ExportChatTemplate(named: t))
+            let rows = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+            return (rows?[0]["messages"] as? [[String: String]])?.last?["content"]
+        }
+        XCTAssertEqual(try content("qwen3"), "<think>\n2 and 2 make 4.\n</think>\n\n4")
+        XCTAssertEqual(try content("gemma3"), "4")
+        // Qwen3's template reads that block back out of the content: the same text as sft's rendering.
+        let fromContent = [Message(.user, "What is 2+2?"), Message(.assistant, try XCTUnwrap(try content("qwen3")))]
+        XCTAssertEqual(try ChatTemplateKind.qwen3.renderText(fromContent, addGenerationPrompt: false),
+                       try ChatTemplateKind.qwen3.renderText(reasoned[0].messages, addGenerationPrompt: false))
 
         let info = try XCTUnwrap(JSONSerialization.jsonObject(with: try XCTUnwrap(files["data/dataset_info.json"])) as? [String: [String: Any]])
         XCTAssertEqual(Set(info.keys), ["chat", "chat_valid", "extra"])

@@ -2,80 +2,12 @@
 // renders the same text as the HF chat templates (which sft's native renderer matches): with and without a
 // system message, multi-turn, with the generation prompt. The Ollama side is simulated here: the server
 // prepends the Modelfile's SYSTEM when a request's first message is not a system message (server/routes.go),
-// then executes the Go template over .Messages; `GoTemplate` below evaluates the subset the templates use.
+// then executes the Go template over .Messages; `GoTemplate` (GoTemplate.swift) evaluates the subset the templates
+// use. Every template is also checked equal to sft's own renderer (ChatTemplateKind.renderText, itself equal to HF's
+// apply_chat_template) for single-turn, system-prompt and multi-turn requests, less the BOS llama.cpp adds.
 import Foundation
 import SFT
 import XCTest
-
-/// Go text/template, only what ExportChatTemplate.ollamaTemplate uses: text, {{ .Field }}, {{ range .Messages }}
-/// ... {{ end }}, {{ if .Field }} ... {{ else }} ... {{ end }}, and the {{- / -}} whitespace trims.
-/// Anything else fails the test, so a template change that needs more is noticed.
-struct GoTemplate {
-    indirect enum Node { case text(String), field(String), range([Node]), cond(String, [Node], [Node]) }
-    let nodes: [Node]
-
-    init(_ source: String) throws {
-        // Split into text and actions, applying trim markers to the neighbouring text.
-        var parts: [(isAction: Bool, s: String)] = []
-        var rest = Substring(source)
-        while let open = rest.range(of: "{{") {
-            var text = String(rest[..<open.lowerBound])
-            guard let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) else { throw SFTError("unclosed {{") }
-            var action = String(rest[open.upperBound..<close.lowerBound])
-            if action.hasPrefix("-") {
-                action.removeFirst()
-                while let c = text.last, c.isWhitespace { text.removeLast() }
-            }
-            var trimNext = false
-            if action.hasSuffix("-") { action.removeLast(); trimNext = true }
-            parts.append((false, text))
-            parts.append((true, action.trimmingCharacters(in: .whitespaces)))
-            rest = rest[close.upperBound...]
-            if trimNext { rest = rest.drop { $0.isWhitespace } }
-        }
-        parts.append((false, String(rest)))
-        var i = 0
-        func parse(until ends: Set<String>) throws -> ([Node], String?) {
-            var out: [Node] = []
-            while i < parts.count {
-                let p = parts[i]; i += 1
-                if !p.isAction { if !p.s.isEmpty { out.append(.text(p.s)) }; continue }
-                if ends.contains(p.s) { return (out, p.s) }
-                if p.s == "range .Messages" {
-                    let (body, end) = try parse(until: ["end"])
-                    guard end == "end" else { throw SFTError("range without end") }
-                    out.append(.range(body))
-                } else if p.s.hasPrefix("if .") {
-                    let (yes, end) = try parse(until: ["else", "end"])
-                    var no: [Node] = []
-                    if end == "else" { let (elseBody, _) = try parse(until: ["end"]); no = elseBody }
-                    out.append(.cond(String(p.s.dropFirst(4)), yes, no))
-                } else if p.s.hasPrefix("."), p.s.dropFirst().allSatisfy(\.isLetter) {
-                    out.append(.field(String(p.s.dropFirst())))
-                } else {
-                    throw SFTError("template action outside the tested subset: {{\(p.s)}}")
-                }
-            }
-            return (out, nil)
-        }
-        nodes = try parse(until: []).0
-    }
-
-    func execute(system: String, messages: [Message]) -> String {
-        func run(_ nodes: [Node], _ dot: [String: String]) -> String {
-            nodes.map { n -> String in
-                switch n {
-                case .text(let s): return s
-                case .field(let f): return dot[f] ?? ""
-                case .range(let body):
-                    return messages.map { run(body, ["Role": $0.role.rawValue, "Content": $0.content]) }.joined()
-                case .cond(let f, let yes, let no): return run((dot[f] ?? "").isEmpty ? no : yes, dot)
-                }
-            }.joined()
-        }
-        return run(nodes, ["System": system])
-    }
-}
 
 final class ExportOllamaTests: XCTestCase {
     /// What Ollama sends the model for a chat request to a model made from `modelfile`.
@@ -89,7 +21,7 @@ final class ExportOllamaTests: XCTestCase {
         var messages = request
         if request.first?.role != .system, let s = block("SYSTEM"), !s.isEmpty { messages.insert(Message(.system, s), at: 0) }
         let system = messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n\n")
-        return template.execute(system: system, messages: messages)
+        return try template.execute(system: system, messages: messages)
     }
 
     let single = [Message(.user, "Hi")]
@@ -173,5 +105,89 @@ final class ExportOllamaTests: XCTestCase {
     func testErrors() {
         XCTAssertThrowsError(try OllamaModelfile.render(template: "alpaca", ggufFile: "m.gguf", system: nil))
         XCTAssertThrowsError(try OllamaModelfile.render(template: "chatml", ggufFile: "m.gguf", system: "say \"\"\" hi"))
+    }
+
+    // MARK: every template against sft's renderer
+
+    /// The BOS each HF template writes first (llama.cpp adds it in Ollama), nil for templates without one.
+    func bos(_ t: ExportChatTemplate) -> String? {
+        switch t {
+        case .llama3: "<|begin_of_text|>"
+        case .gemma3: "<bos>"
+        case .llama2, .mistral: "<s>"
+        case .chatml, .smollm2, .qwen2, .qwen25, .qwen3: nil
+        }
+    }
+
+    /// sft's rendering of a request (generation prompt on), less the leading BOS.
+    func sftPrompt(_ t: ExportChatTemplate, _ request: [Message]) throws -> String {
+        let text = try t.native.renderText(request, addGenerationPrompt: true, bos: bos(t), eos: "</s>")
+        guard let b = bos(t) else { return text }
+        XCTAssertTrue(text.hasPrefix(b), "\(t): \(text)")
+        return String(text.dropFirst(b.count))
+    }
+
+    let conversations: [(String, [Message])] = [
+        ("single", [Message(.user, "Hi")]),
+        ("system", [Message(.system, "Be brief."), Message(.user, "Hi")]),
+        ("multi", [Message(.system, "Be brief."), Message(.user, "Hi"), Message(.assistant, "Hello!"), Message(.user, "2+2?")]),
+        ("multi, no system", [Message(.user, "Hi"), Message(.assistant, "Hello!"), Message(.user, "2+2?"),
+                              Message(.assistant, "4"), Message(.user, "And 3+3?\nSay it in words.")]),
+    ]
+
+    func testEveryTemplateRendersLikeSFT() throws {
+        for t in ExportChatTemplate.allCases {
+            let m = try OllamaModelfile.render(template: t.native.name, ggufFile: "model.gguf", system: nil)
+            for (what, request) in conversations {
+                XCTAssertEqual(try ollamaPrompt(m, request), try sftPrompt(t, request), "\(t) \(what)")
+            }
+            // A system prompt baked into the Modelfile reads as a first system message.
+            let baked = try OllamaModelfile.render(template: t.native.name, ggufFile: "model.gguf", system: "You write SQL.")
+            XCTAssertEqual(try ollamaPrompt(baked, [Message(.user, "All users")]),
+                           try sftPrompt(t, [Message(.system, "You write SQL."), Message(.user, "All users")]), "\(t) baked system")
+            XCTAssertEqual(try ollamaPrompt(baked, conversations[2].1), try sftPrompt(t, conversations[2].1), "\(t) own system wins")
+            XCTAssertEqual(try ExportChatTemplate(named: t.native.name), t)
+        }
+    }
+
+    func testNewTemplatesSpelledOut() throws {
+        // The texts the comparison above relies on, written out once per template.
+        let multi = conversations[2].1
+        let qwen3 = try OllamaModelfile.render(template: "qwen3", ggufFile: "model.gguf", system: nil)
+        XCTAssertEqual(try ollamaPrompt(qwen3, multi),
+                       "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                       + "<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n")
+        XCTAssertFalse(qwen3.contains("SYSTEM"))
+        XCTAssertTrue(qwen3.contains("PARAMETER stop \"<|im_end|>\"\n"))
+        let gemma = try OllamaModelfile.render(template: "gemma3", ggufFile: "model.gguf", system: nil)
+        XCTAssertEqual(try ollamaPrompt(gemma, multi),
+                       "<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n"
+                       + "<start_of_turn>user\n2+2?<end_of_turn>\n<start_of_turn>model\n")
+        XCTAssertTrue(gemma.contains("PARAMETER stop \"<end_of_turn>\"\nPARAMETER stop \"<eos>\"\n"))
+        let llama2 = try OllamaModelfile.render(template: "llama2", ggufFile: "model.gguf", system: nil)
+        XCTAssertEqual(try ollamaPrompt(llama2, multi),
+                       "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello! </s><s>[INST] 2+2? [/INST]")
+        XCTAssertEqual(try ollamaPrompt(llama2, [Message(.user, "Hi")]), "[INST] Hi [/INST]")
+        let mistral = try OllamaModelfile.render(template: "mistral", ggufFile: "model.gguf", system: nil)
+        XCTAssertEqual(try ollamaPrompt(mistral, multi), " [INST] Be brief.\n\nHi [/INST] Hello!</s> [INST] 2+2? [/INST]")
+        XCTAssertTrue(mistral.contains("PARAMETER stop \"</s>\"\nPARAMETER stop \"[INST]\"\n"))
+    }
+
+    func testGoTemplateSubset() throws {
+        // The interpreter itself, on Go's documented behaviour the templates depend on.
+        let data = GoTemplate.Value.map(["Messages": .list([.map(["Role": .str("user"), "Content": .str("a")]),
+                                                            .map(["Role": .str("assistant"), "Content": .str("b")])]),
+                                         "System": .str("")])
+        func run(_ t: String) throws -> String { try GoTemplate(t).execute(data) }
+        XCTAssertEqual(try run("{{ range $i, $m := .Messages }}{{ $i }}{{ $m.Role }}{{ if eq $i 1 }}!{{ end }} {{ end }}"), "0user 1assistant! ")
+        XCTAssertEqual(try run("{{- $x := \"\" }}{{ range .Messages }}{{ $x }}{{ $x = .Content }}{{ end }}{{ $x }}"), "ab")
+        XCTAssertEqual(try run("{{ range $i, $_ := .Messages }}{{ len (slice $.Messages $i) }}{{ end }}"), "21")
+        XCTAssertEqual(try run("{{ if $.System }}s{{ else if eq (len .Messages) 2 }}b{{ else }}n{{ end }}"), "b")
+        XCTAssertEqual(try run("a  {{- \" x \" -}}  \n b"), "a x b")
+        XCTAssertEqual(try run("{{ and .System 1 }}|{{ or .System 1 }}|{{ not .System }}"), "|1|true")
+        XCTAssertThrowsError(try run("{{ .Messages | len }}"))
+        XCTAssertThrowsError(try run("{{ printf \"%s\" .System }}"))
+        XCTAssertThrowsError(try run("{{ $y = 1 }}"))
+        XCTAssertThrowsError(try GoTemplate("{{ if .System }}x"))
     }
 }

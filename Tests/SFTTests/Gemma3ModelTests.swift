@@ -239,7 +239,7 @@ final class Gemma3ModelTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let (_, p) = try loadModelWeights(path: Gemma3Fixture.path("gemma3-tied"))
         try saveGGUF(p, to: "\(dir)/tied.gguf", type: .f32)
-        let j = try runPython(python, script: "check-gemma3-gguf.py", ["\(dir)/tied.gguf", Gemma3Fixture.path("gemma3-tied")])
+        let j = try runReferenceScript(python, script: "check-gemma3-gguf.py", ["\(dir)/tied.gguf", Gemma3Fixture.path("gemma3-tied")])
         XCTAssertEqual(j["architecture"] as? String, "Gemma3ForCausalLM")
         XCTAssertEqual((j["missing"] as? [String])?.count, 0, "\(j)")
         XCTAssertLessThan(j["maxWeightDiff"] as? Double ?? 1, 1e-6, "\(j)")
@@ -261,7 +261,7 @@ final class Gemma3ModelTests: XCTestCase {
             model.attach(lora: lora)
             let row = Array(f.tokens[0..<f.T])
             let ours = try model.logits(tokens: row, batch: 1, length: f.T)
-            let j = try runPython(python, script: "check-gemma3-peft.py",
+            let j = try runReferenceScript(python, script: "check-gemma3-peft.py",
                                   [Gemma3Fixture.path(name), "\(dir)/\(name)-adapter", row.map(String.init).joined(separator: ","), "\(dir)/\(name)-merged"])
             guard let peft = j["peft"] as? [Double], let merged = j["merged"] as? [Double] else { return XCTFail("\(name): no logits in \(j.keys)") }
             XCTAssertEqual(j["mergedArchitecture"] as? String, "Gemma3ForCausalLM")
@@ -269,27 +269,5 @@ final class Gemma3ModelTests: XCTestCase {
             XCTAssertLessThan(maxAbsDiff(ours, merged.map(Float.init)), 1e-4, "\(name) merged logits")
             XCTAssertEqual(peft.count, ours.count)
         }
-    }
-
-    /// Runs scripts/`script` with `args` and parses the JSON object it prints.
-    private func runPython(_ python: String, script: String, _ args: [String]) throws -> [String: Any] {
-        let path = ModelFixture.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/\(script)").path
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: python)
-        proc.arguments = [path] + args
-        let out = Pipe()
-        proc.standardOutput = out
-        // stderr to a file, not a second pipe: a pipe nobody reads could fill and stall the script
-        let errPath = NSTemporaryDirectory() + "gemma3-\(script)-\(getpid()).err"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errPath) }
-        proc.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try proc.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        proc.waitUntilExit()
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        XCTAssertEqual(proc.terminationStatus, 0, "\(script) failed: \(err.suffix(2000))")
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }

@@ -1,30 +1,43 @@
 // ExportChatTemplate: what the exporters (LLaMA-Factory jobs, Ollama Modelfiles) need to know about the chat
 // templates sft renders natively: the other tool's name for the template, the default system message the HF
-// template inserts when a conversation has none, the end-of-turn stop words, and the Ollama Go template.
-// It does not render tokens: Tokenizer/ does that. The texts here match the HF chat templates:
+// template inserts when a conversation has none, the end-of-turn stop words. The Ollama Go templates are in
+// ExportOllamaTemplates.swift. It does not render tokens: Tokenizer/ does that. The HF texts they follow:
 //   ChatML (SmolLM2, Qwen2, Qwen2.5):  <|im_start|>{role}\n{content}<|im_end|>\n ... <|im_start|>assistant\n
+//   Qwen3:    ChatML; the non-thinking generation prompt is <|im_start|>assistant\n<think>\n\n</think>\n\n
 //   Llama-3:  <|begin_of_text|><|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|> ...
 //             <|start_header_id|>assistant<|end_header_id|>\n\n
+//   Gemma 3:  <bos><start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n{reply}<end_of_turn>\n
+//             ... <start_of_turn>model\n   (roles user and model; the system message folded into the first user turn)
+//   Llama-2:  <s>[INST] <<SYS>>\n{system}\n<</SYS>>\n\n{user} [/INST] {reply} </s><s>[INST] {user} [/INST]
+//   Mistral:  <s> [INST] {system}\n\n{user} [/INST] {reply}</s> [INST] {user} [/INST]   (v0.1/v0.2)
 
 public enum ExportChatTemplate: String, CaseIterable, Sendable {
     case chatml     // plain ChatML, no default system message
     case smollm2    // ChatML; default system "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
     case qwen2      // ChatML; default system "You are a helpful assistant."
     case qwen25     // ChatML; default system "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+    case qwen3      // ChatML with think blocks, no default system
     case llama3     // Llama-3 headers, no default system; the runtime adds <|begin_of_text|> (BOS)
+    case gemma3     // Gemma 3 turns, no default system
+    case llama2     // Llama-2-chat [INST] with <<SYS>>, no default system
+    case mistral    // Mistral-7B-Instruct v0.1/v0.2 [INST], no default system
 
-    /// Accepts the names sft's settings and model metadata use: chatml, smollm2 (or smollm), qwen2,
-    /// qwen2.5 (or qwen25, qwen), llama3 (or llama-3).
+    static let names = "chatml, smollm2, qwen2, qwen2.5, qwen3, llama3, gemma3, llama2, mistral"
+
+    /// Accepts the names sft's settings and model metadata use (ChatTemplateKind.name and its aliases).
     public init(named name: String) throws {
         switch name.lowercased() {
         case "chatml": self = .chatml
         case "smollm2", "smollm", "smollm2-chatml": self = .smollm2
         case "qwen2": self = .qwen2
         case "qwen2.5", "qwen25", "qwen": self = .qwen25
+        case "qwen3": self = .qwen3
         case "llama3", "llama-3", "llama3.1", "llama-3.1": self = .llama3
+        case "gemma3", "gemma-3", "gemma": self = .gemma3
+        case "llama2", "llama-2": self = .llama2
+        case "mistral": self = .mistral
         default:
-            throw SFTError("no export for chat template '\(name)'",
-                           hint: "templates that export: chatml, smollm2, qwen2, qwen2.5, llama3")
+            throw SFTError("no export for chat template '\(name)'", hint: "templates that export: \(Self.names)")
         }
     }
 
@@ -36,7 +49,11 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         case .chatml: "chatml"
         case .smollm2: "smollm2"
         case .qwen2, .qwen25: "qwen"
+        case .qwen3: "qwen3"
         case .llama3: "llama3"
+        case .gemma3: "gemma3"
+        case .llama2: "llama2"
+        case .mistral: "mistral"
         }
     }
 
@@ -52,15 +69,22 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         case .smollm2: .smolLM2
         case .qwen2: .qwen2
         case .qwen25: .qwen25
+        case .qwen3: .qwen3
         case .llama3: .llama3
+        case .gemma3: .gemma3
+        case .llama2: .llama2
+        case .mistral: .mistral
         }
     }
 
-    /// Texts that end a reply: the end-of-turn token first, then the end-of-text token.
+    /// Texts that end a reply: the end-of-turn token first, then the end-of-text token. Llama-2 and Mistral end a
+    /// reply with EOS itself; "[INST]" stops a reply that runs on into a new user turn (as Ollama's own Modelfiles do).
     public var stopWords: [String] {
         switch self {
-        case .chatml, .smollm2, .qwen2, .qwen25: ["<|im_end|>", "<|endoftext|>"]
+        case .chatml, .smollm2, .qwen2, .qwen25, .qwen3: ["<|im_end|>", "<|endoftext|>"]
         case .llama3: ["<|eot_id|>", "<|end_of_text|>"]
+        case .gemma3: ["<end_of_turn>", "<eos>"]
+        case .llama2, .mistral: ["</s>", "[INST]"]
         }
     }
 
@@ -71,17 +95,11 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         return [Message(.system, system)] + messages
     }
 
-    /// Ollama TEMPLATE (Go text/template over .Messages). Ollama's server prepends the Modelfile's SYSTEM
-    /// when a request's first message is not a system message: the same rule as the HF templates, so the
-    /// default system lives in SYSTEM (OllamaModelfile writes it), not here. The generation prompt follows
-    /// the last message. Llama-3 leaves out <|begin_of_text|>: llama.cpp adds BOS itself (add_bos_token).
-    public var ollamaTemplate: String {
-        switch self {
-        case .chatml, .smollm2, .qwen2, .qwen25:
-            return "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
-        case .llama3:
-            return "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>"
-                + "{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n"
-        }
+    /// An assistant message's text for a tool that reads reasoning from the content: Qwen3's
+    /// "<think>\n{reasoning}\n</think>\n\n{content}" when the message carries reasoning (LLaMA-Factory's qwen3
+    /// template takes the think block from there); the content as it is otherwise.
+    public func exportedContent(_ m: Message) -> String {
+        guard self == .qwen3, m.role == .assistant, let r = m.reasoning, !r.isEmpty else { return m.content }
+        return "<think>\n" + r + "\n</think>\n\n" + m.content
     }
 }

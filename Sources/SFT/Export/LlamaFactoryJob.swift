@@ -108,7 +108,8 @@ public enum LlamaFactoryJob {
 
     /// One JSON array, one conversation per line, each message {"role": ..., "content": ...} in that order.
     /// The template's default system message is written out for conversations without one, so LLaMA-Factory
-    /// trains on the text sft renders (its own defaults differ).
+    /// trains on the text sft renders (its own defaults differ). Qwen3 reasoning goes into the content as a think
+    /// block (ExportChatTemplate.exportedContent), where LLaMA-Factory's qwen3 template looks for it.
     public static func datasetJSON(_ conversations: [Conversation], template: ExportChatTemplate) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -116,7 +117,7 @@ public enum LlamaFactoryJob {
         func quoted(_ s: String) -> String { String(decoding: (try? encoder.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self) }
         var out = "[\n"
         for (i, c) in conversations.enumerated() {
-            let turns = template.withDefaultSystem(c.messages).map { "{\"role\":\"\($0.role.rawValue)\",\"content\":\(quoted($0.content))}" }
+            let turns = template.withDefaultSystem(c.messages).map { "{\"role\":\"\($0.role.rawValue)\",\"content\":\(quoted(template.exportedContent($0)))}" }
             out += "{\"messages\":[" + turns.joined(separator: ",") + "]}" + (i + 1 < conversations.count ? ",\n" : "\n")
         }
         out += "]\n"

@@ -1,7 +1,7 @@
 // OllamaModelfile: the Modelfile `export ollama DIR` writes next to model.gguf, so `ollama create NAME -f
 // DIR/Modelfile` serves the fine-tuned model with the same prompt text sft trains and chats with:
 //   FROM ./model.gguf
-//   TEMPLATE """<Go template over .Messages, see ExportChatTemplate.ollamaTemplate>"""
+//   TEMPLATE """<Go template over .Messages, see ExportOllamaTemplates.swift>"""
 //   SYSTEM """<the system prompt, or the template's default system message>"""
 //   PARAMETER stop "<|im_end|>"          one line per end token
 //   PARAMETER temperature 0.7            sampling settings, only those that are set

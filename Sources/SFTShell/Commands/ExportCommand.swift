@@ -2,9 +2,8 @@
 //   export peft DIR      adapter_config.json + adapter_model.safetensors (HF PEFT, LLaMA-Factory, vLLM);
 //                        base_model_name_or_path from --base-model or BaseModelID's guess (with a note)
 //   export merged DIR    config.json + model.safetensors (--dtype f32|bf16|f16, LoRA merged) + tokenizer files
-//                        (copied from an HF source; from a GGUF source: tokenizer.json built from the GGUF
-//                        vocabulary and merges, tokenizer_config.json with the chat template and special tokens,
-//                        generation_config.json)
+//                        (copied from an HF source; from a GGUF source: tokenizer.json and tokenizer_config.json
+//                        from HFTokenizerExport, generation_config.json)
 //   export gguf FILE     merged weights as f32/f16/q8_0/q4_0/q4_k_m (GGUFExportType: llama.cpp's per-tensor types)
 //                        with every tokenizer.* key of the source GGUF (vocabulary, merges, special ids, chat
 //                        template, so stop tokens travel)
@@ -60,21 +59,14 @@ struct ExportMerged: ShellCommand, CompletesPaths {
                 written.append(f)
             }
         } else {
-            let g = try GGUFFile(path: m.path)
-            func token(_ key: String) -> String? { g.int(key).map { m.tokenizer.piece(Int32($0)) } }
-            var tc: [String: Any] = ["model_max_length": m.config.maxPositions, "tokenizer_class": "PreTrainedTokenizerFast"]
-            if let t = g.string("tokenizer.chat_template") { tc["chat_template"] = t }
-            if let t = token("tokenizer.ggml.bos_token_id") { tc["bos_token"] = t }
-            if let t = token("tokenizer.ggml.eos_token_id") { tc["eos_token"] = t }
-            if let t = token("tokenizer.ggml.padding_token_id") { tc["pad_token"] = t }
-            let gen: [String: Any] = ["eos_token_id": m.stopTokens.map { Int($0) }, "do_sample": true,
-                                      "temperature": session.settings.double("temperature"), "top_p": session.settings.double("top-p")]
-            try SFT.AtomicFile.write(try HFTokenizerExport.tokenizerJSON(m.tokenizer, ggufPath: m.path), to: d + "/tokenizer.json")
-            written.append("tokenizer.json")
-            for (file, obj) in [("tokenizer_config.json", tc), ("generation_config.json", gen)] {
-                try SFT.AtomicFile.write(try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), to: d + "/" + file)
+            for (file, data) in try HFTokenizerExport.files(m.tokenizer, ggufPath: m.path, maxPositions: m.config.maxPositions) {
+                try SFT.AtomicFile.write(data, to: d + "/" + file)
                 written.append(file)
             }
+            let gen: [String: Any] = ["eos_token_id": m.stopTokens.map { Int($0) }, "do_sample": true,
+                                      "temperature": session.settings.double("temperature"), "top_p": session.settings.double("top-p")]
+            try SFT.AtomicFile.write(try JSONSerialization.data(withJSONObject: gen, options: [.prettyPrinted, .sortedKeys]), to: d + "/generation_config.json")
+            written.append("generation_config.json")
         }
         session.out.print("wrote \(d)/: \(written.joined(separator: ", ")) (\(dtype.rawValue)\(m.transformer.lora == nil ? "" : ", adapter merged"))")
     }
