@@ -28,8 +28,8 @@ trained vocabularies have no hash llama.cpp knows.
 sessions/models/<name>.ref.json (from transformers, float64 forward): `texts` and their ids (no special tokens added),
 `chat` and its ids from apply_chat_template (training render, and the generation prompt; Qwen3 with
 enable_thinking=False, as sft prompts), and the logits of the chat's ids at a few positions.
-Run: /work/refvenv/bin/python scripts/make-session-models.py   (needs torch, transformers, tokenizers, sentencepiece,
-gguf; never run by CI)"""
+Run: /work/refvenv/bin/python scripts/make-session-models.py   (needs torch, transformers 5, tokenizers, sentencepiece,
+protobuf for transformers' SentencePiece conversion, gguf; never run by CI). Deterministic: a rerun writes the same bytes."""
 import glob, json, math, os, shutil, tempfile
 import numpy as np
 import torch
