@@ -11,7 +11,7 @@ this project) and the model family's official chat template (Tests/Fixtures/toke
                   8 one frequency kept, one blended, two divided), byte-level BPE with
                   Llama-3's pre-tokenizer regex and ignore_merges, BOS added by the post-processor, Llama-3 template
                   (the Llama-3.0 text: sft refuses Llama-3.1/3.2's date-header template by name).
-  gemma3-tiny     Gemma3ForCausalLM (sliding + full layers), SentencePiece BPE with byte_fallback trained by
+  gemma3-tiny     Gemma3ForCausalLM (five sliding-window layers, then a global one, as llama.cpp assumes), SentencePiece BPE with byte_fallback trained by
                   `sentencepiece` (Gemma's ids: <pad> 0, <eos> 1, <bos> 2, <unk> 3; no dummy prefix), converted to
                   tokenizer.json by transformers' GemmaTokenizer; Gemma 3 template.
   tinyllama-tiny  LlamaForCausalLM, SentencePiece BPE with byte_fallback and a dummy prefix (<unk> 0, <s> 1, </s> 2),
@@ -123,8 +123,10 @@ def from_sentencepiece(cls, sp_model):
 
 # ---- models -----------------------------------------------------------------------------------------------------
 
-def randomize(model, gemma=False):
-    """Weights large enough that logits are peaked (greedy answers do not hinge on rounding)."""
+def randomize(model, seed, gemma=False):
+    """Weights large enough that logits are peaked (greedy answers do not hinge on rounding); one seed per model, so
+    changing one model leaves the others' bytes alone."""
+    torch.manual_seed(seed)
     with torch.no_grad():
         for n, p in model.named_parameters():
             if "norm" in n: p.copy_((0.0 if gemma else 1.0) + 0.1 * torch.randn_like(p))   # Gemma scales by 1 + w
@@ -156,9 +158,10 @@ def llama32(hf_tok):
 
 
 def gemma3(hf_tok):
-    cfg = Gemma3TextConfig(vocab_size=len(hf_tok), hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+    # Gemma 3's own pattern, five sliding layers then a global one: llama.cpp assumes it (the GGUF does not say).
+    cfg = Gemma3TextConfig(vocab_size=len(hf_tok), hidden_size=32, intermediate_size=64, num_hidden_layers=6, num_attention_heads=4,
                            num_key_value_heads=1, head_dim=16, max_position_embeddings=512, rms_norm_eps=1e-6, sliding_window=8,
-                           query_pre_attn_scalar=16, layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+                           query_pre_attn_scalar=16, layer_types=["sliding_attention"] * 5 + ["full_attention"],
                            rope_parameters={"full_attention": {"rope_type": "default", "rope_theta": 1_000_000.0},
                                             "sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0}},
                            tie_word_embeddings=True, attn_implementation="eager", pad_token_id=0, bos_token_id=2, eos_token_id=1)
@@ -330,10 +333,10 @@ def references(model, tok, name, template_kwargs):
                 logitPositions=positions, logits=[[round(x, 7) for x in logits[p].tolist()] for p in positions])
 
 
-def save_model(model, tok, name, arch, template_kwargs, sp_model=None, gemma=False):
+def save_model(model, tok, name, arch, seed, template_kwargs, sp_model=None, gemma=False):
     d = os.path.join(OUT, name)
     shutil.rmtree(d, ignore_errors=True)
-    randomize(model, gemma)
+    randomize(model, seed, gemma)
     model.save_pretrained(d, safe_serialization=True)
     tok.save_pretrained(d)
     for extra in ("tokenizer.model", "special_tokens_map.json"):
@@ -354,14 +357,13 @@ def save_model(model, tok, name, arch, template_kwargs, sp_model=None, gemma=Fal
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = corpus()
-    torch.manual_seed(10)
 
     # Qwen3: byte-level BPE, Qwen's specials after the vocabulary, no BOS.
     t = byte_level_bpe(lines, QWEN2_REGEX, 700, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], plain_added=["<think>", "</think>"])
     tok = PreTrainedTokenizerFast(tokenizer_object=t, eos_token="<|im_end|>", pad_token="<|endoftext|>", bos_token=None,
                                   clean_up_tokenization_spaces=False, model_max_length=512)
     tok.chat_template = TEMPLATES["qwen3"]["template"]
-    save_model(qwen3(tok), tok, "qwen3-tiny", "qwen3", dict(enable_thinking=False))
+    save_model(qwen3(tok), tok, "qwen3-tiny", "qwen3", 10, dict(enable_thinking=False))
 
     # Llama-3.2 shape: byte-level BPE with Llama-3's regex, BOS by the post-processor.
     specials = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
@@ -369,19 +371,19 @@ def main():
     tok = PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<|begin_of_text|>", eos_token="<|eot_id|>",
                                   clean_up_tokenization_spaces=True, model_max_length=512)
     tok.chat_template = TEMPLATES["llama3"]["template"]
-    save_model(llama32(tok), tok, "llama32-tiny", "llama", {})
+    save_model(llama32(tok), tok, "llama32-tiny", "llama", 20, {})
 
     # Gemma 3: SentencePiece BPE, byte fallback, no dummy prefix.
     sp = sentencepiece_bpe(lines, 800, gemma=True)
     tok = from_sentencepiece(GemmaTokenizer, sp)
     tok.chat_template = TEMPLATES["gemma3"]["template"]
-    save_model(gemma3(tok), tok, "gemma3-tiny", "gemma3", {}, sp_model=sp, gemma=True)
+    save_model(gemma3(tok), tok, "gemma3-tiny", "gemma3", 30, {}, sp_model=sp, gemma=True)
 
     # TinyLlama / Llama-2: SentencePiece BPE, byte fallback, dummy prefix.
     sp = sentencepiece_bpe(lines, 800, gemma=False)
     tok = from_sentencepiece(LlamaTokenizer, sp)
     tok.chat_template = TEMPLATES["llama2"]["template"]
-    save_model(tinyllama(tok), tok, "tinyllama-tiny", "llama", {}, sp_model=sp)
+    save_model(tinyllama(tok), tok, "tinyllama-tiny", "llama", 40, {}, sp_model=sp)
 
 
 if __name__ == "__main__":
