@@ -68,6 +68,7 @@ fixtures:
 	python3 scripts/make-gguf-quant-fixture.py
 	python3 scripts/make-data-fixtures.py && python3 scripts/make-sample-data.py && python3 scripts/make-sample-xlsx.py
 	python3 scripts/make-gemma3-fixtures.py
+	python3 scripts/make-session-models.py
 
 clean:
 	rm -rf .build

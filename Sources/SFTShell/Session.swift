@@ -33,7 +33,7 @@ public final class Session {
     /// From the active model (nil without one): its chat template (tokens + loss mask), the text of one token
     /// id, and its context length. `data show --tokens`, `data stats` and length checks use them.
     public var chatRenderer: ((Conversation) throws -> RenderedChat)? { model.map { m in { try m.render($0) } } }
-    public var tokenDecoder: ((Int32) -> String)? { model.map { m in { m.tokenizer.piece($0) } } }
+    public var tokenDecoder: ((Int32) -> String)? { model.map { m in { m.tokenizer.displayPiece($0) } } }
     public var contextLength: Int? { model?.config.maxPositions }
     // public var adapters: [String: Adapter] = [:]
     // public var checkpoints: [Checkpoint] = []

@@ -55,7 +55,8 @@ public final class ChatModel: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: tj) else {
                 throw SFTError("no tokenizer.json in the model directory", hint: "an HF model directory needs tokenizer.json beside config.json", file: dir)
             }
-            tokenizer = try BPETokenizer.fromTokenizerJSON(path: tj)
+            let names = try specialTokenNames(hfDirectory: dir)
+            tokenizer = try BPETokenizer.fromTokenizerJSON(path: tj, bosToken: names.bos, eosToken: names.eos)
             templateText = try chatTemplateText(hfDirectory: dir)
         }
         if tokenizer.vocabSize > loaded.config.vocabSize {
@@ -81,16 +82,32 @@ public final class ChatModel: @unchecked Sendable {
                          templateSource: source, templateWarning: warning, seconds: Date().timeIntervalSince(t0))
     }
 
-    /// The `chat_template` string of tokenizer_config.json, if any (a string or a list of named templates).
-    static func chatTemplateText(hfDirectory dir: String) throws -> String? {
+    /// tokenizer_config.json as a JSON object; nil when the directory has none.
+    static func tokenizerConfig(hfDirectory dir: String) throws -> [String: Any]? {
         let p = (dir as NSString).appendingPathComponent("tokenizer_config.json")
         guard let data = FileManager.default.contents(atPath: p) else { return nil }
         guard let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw SFTError("tokenizer_config.json is not a JSON object", hint: "check the file", file: p)
         }
-        if let s = j["chat_template"] as? String { return s }
-        if let list = j["chat_template"] as? [[String: Any]] {
-            return (list.first { ($0["name"] as? String) == "default" } ?? list.first)?["template"] as? String
+        return j
+    }
+
+    /// The BOS and EOS token names of tokenizer_config.json ("<s>", or {"content": "<s>", ...}; null for none): the
+    /// [INST] templates write them, and EOS stops generation.
+    static func specialTokenNames(hfDirectory dir: String) throws -> (bos: String?, eos: String?) {
+        guard let j = try tokenizerConfig(hfDirectory: dir) else { return (nil, nil) }
+        func name(_ v: Any?) -> String? { v as? String ?? (v as? [String: Any])?["content"] as? String }
+        return (name(j["bos_token"]), name(j["eos_token"]))
+    }
+
+    /// The `chat_template` string of tokenizer_config.json, if any (a string or a list of named templates), else
+    /// chat_template.jinja (where transformers 5 writes it).
+    static func chatTemplateText(hfDirectory dir: String) throws -> String? {
+        if let j = try tokenizerConfig(hfDirectory: dir) {
+            if let s = j["chat_template"] as? String { return s }
+            if let list = j["chat_template"] as? [[String: Any]] {
+                return (list.first { ($0["name"] as? String) == "default" } ?? list.first)?["template"] as? String
+            }
         }
         let jinja = (dir as NSString).appendingPathComponent("chat_template.jinja")
         return try? String(contentsOfFile: jinja, encoding: .utf8)

@@ -169,7 +169,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
         if self == .llama2 || self == .mistral {
             guard tokenizer.bosId != nil, let e = tokenizer.eosId else {
                 throw SFTError("the \(name) chat template writes BOS and EOS tokens, which this vocabulary does not name",
-                               hint: "the GGUF needs tokenizer.ggml.bos_token_id and eos_token_id; or choose another template (\(Self.names))")
+                               hint: "a GGUF needs tokenizer.ggml.bos_token_id and eos_token_id, an HF directory bos_token and eos_token in tokenizer_config.json; or choose another template (\(Self.names))")
             }
             eos = tokenizer.piece(e)
         }

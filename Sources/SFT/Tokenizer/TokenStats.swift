@@ -22,11 +22,7 @@ public struct TokenStats: Equatable, Sendable {
 /// Stats for `text` tokenized as the model sees it (special tokens parsed, no BOS).
 public func tokenStats(text: String, tokenizer: BPETokenizer) -> TokenStats {
     let (ids, starts) = tokenizer.encodeWithOffsets(text, parseSpecial: true)
-    let pieces = ids.map { id -> String in
-        let b = tokenizer.bytes(of: id)
-        if let s = String(validating: b, as: UTF8.self) { return s }
-        return b.map { "<0x" + String($0, radix: 16, uppercase: true).leftPad(2) + ">" }.joined()
-    }
+    let pieces = ids.map { tokenizer.displayPiece($0) }
     // Byte ranges of Han characters and English words.
     var han: [Range<Int>] = [], words: [Range<Int>] = []
     var off = 0, wordStart = -1
@@ -67,4 +63,14 @@ func isHan(_ s: Unicode.Scalar) -> Bool {
 
 extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+extension BPETokenizer {
+    /// A token's text for people: its UTF-8 text, or "<0xE8><0xAF>" when its bytes are part of a character (byte
+    /// fallback, byte-level pieces of a split character), where decoding alone would print a U+FFFD per token.
+    public func displayPiece(_ id: Int32) -> String {
+        let b = bytes(of: id)
+        if let s = String(validating: b, as: UTF8.self) { return s }
+        return b.map { "<0x" + String($0, radix: 16, uppercase: true).leftPad(2) + ">" }.joined()
+    }
 }

@@ -5,7 +5,10 @@
 import Foundation
 
 extension BPETokenizer {
-    public static func fromTokenizerJSON(path: String) throws -> BPETokenizer {
+    /// `bosToken`/`eosToken`: the names tokenizer_config.json gives (tokenizer.json itself does not say which added
+    /// token is BOS or EOS); a name the vocabulary lacks is left unset (transformers would append it as a new token,
+    /// which has no row in the model's embedding).
+    public static func fromTokenizerJSON(path: String, bosToken: String? = nil, eosToken: String? = nil) throws -> BPETokenizer {
         let data = try RegularFile.read(path, limit: 256 << 20, what: "tokenizer.json")
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw SFTError("not a JSON object", hint: "expected a Hugging Face tokenizer.json", file: path)
@@ -64,15 +67,17 @@ extension BPETokenizer {
                 throw SFTError("merge \(i) is neither \"a b\" nor [\"a\", \"b\"]", file: path)
             }
         }
+        func id(_ name: String?) -> Int32? { name.flatMap { n in tokens.firstIndex(of: n) }.map { Int32($0) } }
+        let (bos, eos) = (id(bosToken), id(eosToken))
         if let prefix = try sentencePiecePrefix(root, model: model, path: path) {
             let unk = (model["unk_token"] as? String).flatMap { u in tokens.firstIndex(of: u) }.map { Int32($0) }
             return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: .sentencePiece,
-                                    specialTokens: special, addedTokens: added, spacePrefix: prefix, unknownId: unk)
+                                    specialTokens: special, addedTokens: added, bosId: bos, eosId: eos, spacePrefix: prefix, unknownId: unk)
         }
         let pre = try preTokenizerKind(root["pre_tokenizer"], path: path)
         let ignore = (model["ignore_merges"] as? Bool) ?? false
         return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: pre,
-                                specialTokens: special, addedTokens: added, ignoreMerges: ignore)
+                                specialTokens: special, addedTokens: added, bosId: bos, eosId: eos, ignoreMerges: ignore)
     }
 
     /// For a SentencePiece-style tokenizer.json (BPE with byte_fallback, spaces written "▁"), where the "▁" prefix
@@ -107,7 +112,12 @@ extension BPETokenizer {
             throw SFTError("tokenizer.json has byte_fallback but writes spaces neither with Metaspace nor with a Replace(\" \", \"▁\") normalizer",
                            hint: "sft reads SentencePiece-style tokenizers of Llama-2, Mistral, Phi-3 and Gemma", file: path)
         }
-        if !pres.isEmpty {
+        // Gemma's tokenizer.json also splits on " " after the normalizer has replaced every space: a step that never
+        // matches, so it changes nothing.
+        let noOpSplit: ([String: Any]) -> Bool = {
+            $0["type"] as? String == "Split" && ($0["pattern"] as? [String: Any])?["String"] as? String == " "
+        }
+        if !pres.allSatisfy(noOpSplit) {
             throw SFTError("unsupported pre_tokenizer '\(pres.first?["type"] as? String ?? "?")' on a SentencePiece-style tokenizer",
                            hint: "sft reads SentencePiece tokenizers that merge the whole text", file: path)
         }

@@ -71,6 +71,7 @@ struct ModelInfo: ShellCommand {
         t.add(["layers", "\(c.numLayers) x (hidden \(c.hiddenSize), heads \(c.numHeads), kv heads \(c.numKVHeads), head dim \(c.headDim), ffn \(c.intermediateSize))"])
         t.add(["vocabulary", "\(m.tokenizer.vocabSize) tokens (\(m.tokenizer.preTokenizer.rawValue) pre-tokenizer)"])
         t.add(["context", "\(c.maxPositions) tokens, rope theta \(Self.number(Double(c.ropeTheta)))\(Self.ropeScaling(c.ropeScaling))"])
+        if let w = Self.slidingWindow(c) { t.add(["attention", w]) }
         t.add(["embeddings", c.tiedEmbeddings ? "tied (lm_head = token embedding)" : "untied"])
         t.add(["chat template", "\(m.template.name) (from \(m.templateSource))"])
         t.add(["stop tokens", m.stopTokens.map { m.tokenizer.piece($0) }.joined(separator: " ")])
@@ -85,6 +86,17 @@ struct ModelInfo: ShellCommand {
         case let .llama3(factor, _, _, original)?: return ", llama3 rope scaling x\(Self.number(Double(factor))) (original \(original))"
         case let .freqFactors(f)?: return ", rope frequency factors \(Self.number(Double(f.min() ?? 1)))..\(Self.number(Double(f.max() ?? 1)))"
         }
+    }
+
+    /// Gemma 3's interleaved layers: "sliding window 8 on 2 of 3 layers (rope theta 10000), the others global"; nil
+    /// when every layer attends to the whole context.
+    static func slidingWindow(_ c: ModelConfig) -> String? {
+        guard let w = c.slidingWindow, let layers = c.slidingLayers, layers.contains(true) else { return nil }
+        let n = layers.filter { $0 }.count
+        var s = "sliding window \(w) on \(n) of \(layers.count) layers"
+        if let t = c.ropeLocalTheta { s += " (rope theta \(number(Double(t))))" }
+        if n < layers.count { s += ", the others global" }
+        return s
     }
 
     static func summary(_ m: ChatModel) -> String {
