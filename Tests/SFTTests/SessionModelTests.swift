@@ -67,6 +67,36 @@ final class SessionModelTests: XCTestCase {
         }
     }
 
+    /// `export gguf` of a model loaded from its HF directory writes the tokenizer keys itself (GGUFTokenizerExport):
+    /// the written GGUF loads back with the same template, the same ids as the converter-made GGUF of the same model
+    /// (llama.cpp's reading of the vocabulary) and the HF directory's logits.
+    func testGGUFExportFromAnHFDirectoryCarriesTheTokenizer() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sft-session-gguf-\(getpid())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        for (name, templateName) in Self.models {
+            let ref = try reference(name)
+            let hf = try ChatModel.load(path: Self.dir.appendingPathComponent(name).path)
+            let out = tmp.appendingPathComponent("\(name).gguf").path
+            try saveGGUF(hf.params, to: out, type: .f32, extraMetadata: try GGUFTokenizerExport.metadata(for: hf))
+            let back = try ChatModel.load(path: out)
+            let converted = try ChatModel.load(path: Self.dir.appendingPathComponent("\(name).gguf").path)
+            XCTAssertEqual(back.template.name, templateName, name)
+            // (BOS itself shows in the rendered chat below; the converter also names one for Qwen, which never writes it)
+            XCTAssertEqual(back.stopTokens, converted.stopTokens, name)
+            for t in ref.texts {
+                XCTAssertEqual(back.tokenizer.encode(t.text, parseSpecial: false), converted.tokenizer.encode(t.text, parseSpecial: false),
+                               "\(name): \(t.text)")
+            }
+            let messages = try ref.chat.map { Message(try XCTUnwrap(Role(rawValue: $0.role)), $0.content) }
+            XCTAssertEqual(try back.render(Conversation(messages)).tokens, try converted.render(Conversation(messages)).tokens, name)
+            let T = ref.chatIds.count
+            let a = try back.transformer.logits(tokens: ref.chatIds, batch: 1, length: T)
+            let b = try hf.transformer.logits(tokens: ref.chatIds, batch: 1, length: T)
+            XCTAssertEqual(a, b, "\(name): f32 export, the same weights")
+        }
+    }
+
     /// A tokenizer.json whose tokenizer_config.json names BOS and EOS gets those ids (the [INST] templates write them,
     /// EOS stops generation); tokenizer.json alone names neither.
     func testHFDirectoryTakesBOSAndEOSFromTokenizerConfig() throws {

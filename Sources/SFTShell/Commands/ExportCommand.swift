@@ -81,16 +81,11 @@ enum ExportDType: String, ExpressibleByArgument, CaseIterable {
 /// --type for GGUF exports.
 extension GGUFExportType: @retroactive ExpressibleByArgument {}
 
-/// Writes the merged active model as GGUF with the source GGUF's tokenizer keys; returns the file size.
+/// Writes the merged active model as GGUF with its tokenizer keys (the source GGUF's, or written from an HF
+/// directory's tokenizer); returns the file size.
 func exportGGUF(_ m: ChatModel, to path: String, type: GGUFExportType) throws -> Int64 {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: m.path, isDirectory: &isDir), isDir.boolValue {
-        throw SFTError("export gguf needs a model loaded from GGUF (its tokenizer keys are copied)",
-                       hint: "export merged DIR writes an HF directory; convert it with llama.cpp's convert_hf_to_gguf.py")
-    }
     try AtomicFile.checkFolder(of: path)
-    let g = try GGUFFile(path: m.path)
-    var meta = g.tokenizerMetadata
+    var meta = try GGUFTokenizerExport.metadata(for: m)
     meta.insert(("general.name", .string(m.name)), at: 0)
     let merged = LoRAIO.mergedCopy(m.params, lora: m.transformer.lora)
     try saveGGUF(merged, to: path, export: type, extraMetadata: meta)
