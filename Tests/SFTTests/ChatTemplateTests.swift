@@ -1,5 +1,5 @@
 // Chat templates against references: HF apply_chat_template for SmolLM2 (text and ids, Tests/Fixtures/tokenizer/
-// smollm2-chat.json), jinja2 renderings of the official Qwen2, Qwen2.5 and Llama-3 templates (templates.json),
+// smollm2-chat.json), jinja2 renderings of the official Qwen2, Qwen2.5, Llama-3 and Llama-3.2 templates (templates.json),
 // tokenized with llama.cpp's qwen2 vocabulary, and transformers' apply_chat_template of Qwen3, Gemma 3, Llama-2 and
 // Mistral (text, ids and assistant mask; llama-spm vocabulary as the SentencePiece stand-in). Also detection, the
 // fallback, the trained mask and stop tokens.
@@ -85,7 +85,7 @@ final class ChatTemplateTests: XCTestCase {
 
     func testOfficialTemplatesTextAndDetection() throws {
         let fx: [String: TemplateFixture] = try Self.json("templates.json")
-        let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3, "qwen3": .qwen3,
+        let expect: [String: ChatTemplateKind] = ["qwen2": .qwen2, "qwen2.5": .qwen25, "llama3": .llama3, "llama3.1": .llama31, "qwen3": .qwen3,
                                                   "gemma3": .gemma3, "llama2": .llama2, "mistral": .mistral]
         XCTAssertEqual(Set(fx.keys), Set(expect.keys))
         for (key, f) in fx {
@@ -161,11 +161,35 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(ChatTemplateKind.llama3.stopTokens(tokenizer: tok), [128009, 128001])
     }
 
+    /// Llama-3.1/3.2: the dated system block comes first with or without a system message; only replies train.
+    func testLlama31Render() throws {
+        let head = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+        XCTAssertEqual(try ChatTemplateKind.llama31.renderText([Message(.user, " Q ")], addGenerationPrompt: true),
+                       head + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        let msgs = [Message(.system, " Sys "), Message(.user, "Q\n"), Message(.assistant, "A"), Message(.user, "R"), Message(.assistant, "B")]
+        XCTAssertEqual(try ChatTemplateKind.llama31.renderText(msgs, addGenerationPrompt: false),
+                       head + "Sys<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|>"
+                       + "<|start_header_id|>assistant<|end_header_id|>\n\nA<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nR<|eot_id|>"
+                       + "<|start_header_id|>assistant<|end_header_id|>\n\nB<|eot_id|>")
+        XCTAssertEqual(try ChatTemplateKind(name: "llama3.2"), .llama31)
+        let base = TokenizerTestPaths.packageRoot + "/cache/tokenizer/ggml-vocab-llama-bpe.gguf"
+        guard FileManager.default.fileExists(atPath: base) else { return }
+        let (tok, _) = try TokenizerTestPaths.load(base)
+        let r = try ChatTemplateKind.llama31.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+        var spans: [String] = [], cur: [Int32] = []
+        for (t, m) in zip(r.tokens, r.trained) {
+            if m { cur.append(t) } else if !cur.isEmpty { spans.append(tok.decode(cur)); cur = [] }
+        }
+        if !cur.isEmpty { spans.append(tok.decode(cur)) }
+        XCTAssertEqual(spans, ["A<|eot_id|>", "B<|eot_id|>"])
+        XCTAssertEqual(ChatTemplateKind.llama31.stopTokens(tokenizer: tok), [128009, 128001])
+    }
+
     func testDetectionErrors() {
         XCTAssertThrowsError(try ChatTemplateKind.detect(templateText: "{{ messages[0]['content'] }} [INST]")) { e in
             XCTAssertNotNil((e as? SFTError)?.hint)
         }
-        XCTAssertThrowsError(try ChatTemplateKind.detect(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date"))
+        XCTAssertEqual(try ChatTemplateKind.detect(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date"), .llama31)
         XCTAssertEqual(try ChatTemplateKind.detect(templateText: "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'}}"), .plainChatML)
         XCTAssertEqual(try ChatTemplateKind(name: "qwen2.5"), .qwen25)
         XCTAssertThrowsError(try ChatTemplateKind(name: "vicuna"))
@@ -178,7 +202,7 @@ final class ChatTemplateTests: XCTestCase {
         let known = try ChatTemplateKind.detectOrFallback(templateText: "{{'<|im_start|>' + m + '<|im_end|>'}}")
         XCTAssertEqual(known.kind, .plainChatML)
         XCTAssertNil(known.warning)
-        XCTAssertThrowsError(try ChatTemplateKind.detectOrFallback(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date"))
+        XCTAssertEqual(try ChatTemplateKind.detectOrFallback(templateText: "<|start_header_id|><|eot_id|>Cutting Knowledge Date").kind, .llama31)
     }
 
     func testAlternationErrors() {

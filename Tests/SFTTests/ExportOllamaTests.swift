@@ -112,7 +112,7 @@ final class ExportOllamaTests: XCTestCase {
     /// The BOS each HF template writes first (llama.cpp adds it in Ollama), nil for templates without one.
     func bos(_ t: ExportChatTemplate) -> String? {
         switch t {
-        case .llama3: "<|begin_of_text|>"
+        case .llama3, .llama31: "<|begin_of_text|>"
         case .gemma3: "<bos>"
         case .llama2, .mistral: "<s>"
         case .chatml, .smollm2, .qwen2, .qwen25, .qwen3: nil

@@ -18,11 +18,12 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
     case qwen25     // ChatML; default system "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
     case qwen3      // ChatML with think blocks, no default system
     case llama3     // Llama-3 headers, no default system; the runtime adds <|begin_of_text|> (BOS)
+    case llama31    // Llama-3.1/3.2/3.3: Llama-3 headers after a system block with the date header, always
     case gemma3     // Gemma 3 turns, no default system
     case llama2     // Llama-2-chat [INST] with <<SYS>>, no default system
     case mistral    // Mistral-7B-Instruct v0.1/v0.2 [INST], no default system
 
-    static let names = "chatml, smollm2, qwen2, qwen2.5, qwen3, llama3, gemma3, llama2, mistral"
+    static let names = "chatml, smollm2, qwen2, qwen2.5, qwen3, llama3, llama3.1, gemma3, llama2, mistral"
 
     /// Accepts the names sft's settings and model metadata use (ChatTemplateKind.name and its aliases).
     public init(named name: String) throws {
@@ -32,7 +33,8 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         case "qwen2": self = .qwen2
         case "qwen2.5", "qwen25", "qwen": self = .qwen25
         case "qwen3": self = .qwen3
-        case "llama3", "llama-3", "llama3.1", "llama-3.1": self = .llama3
+        case "llama3", "llama-3": self = .llama3
+        case "llama3.1", "llama-3.1", "llama31", "llama3.2", "llama-3.2", "llama3.3", "llama-3.3": self = .llama31
         case "gemma3", "gemma-3", "gemma": self = .gemma3
         case "llama2", "llama-2": self = .llama2
         case "mistral": self = .mistral
@@ -51,6 +53,7 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         case .qwen2, .qwen25: "qwen"
         case .qwen3: "qwen3"
         case .llama3: "llama3"
+        case .llama31: "llama3"   // LLaMA-Factory's llama3 writes no date header (docs/llamafactory-mapping.md)
         case .gemma3: "gemma3"
         case .llama2: "llama2"
         case .mistral: "mistral"
@@ -71,6 +74,7 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
         case .qwen25: .qwen25
         case .qwen3: .qwen3
         case .llama3: .llama3
+        case .llama31: .llama31
         case .gemma3: .gemma3
         case .llama2: .llama2
         case .mistral: .mistral
@@ -82,7 +86,7 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
     public var stopWords: [String] {
         switch self {
         case .chatml, .smollm2, .qwen2, .qwen25, .qwen3: ["<|im_end|>", "<|endoftext|>"]
-        case .llama3: ["<|eot_id|>", "<|end_of_text|>"]
+        case .llama3, .llama31: ["<|eot_id|>", "<|end_of_text|>"]
         case .gemma3: ["<end_of_turn>", "<eos>"]
         case .llama2, .mistral: ["</s>", "[INST]"]
         }

@@ -20,6 +20,13 @@ extension ExportChatTemplate {
         case .llama3:
             return "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>"
                 + "{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n"
+        case .llama31:
+            // The system block always comes first, with the date header of HF's template (date_string fixed as
+            // sft renders it) and the system message, if any, after it; the other turns as Llama-3's.
+            return "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+                + "{{ range .Messages }}{{ if eq .Role \"system\" }}{{ .Content }}{{ end }}{{ end }}<|eot_id|>"
+                + "{{ range .Messages }}{{ if ne .Role \"system\" }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>"
+                + "{{ end }}{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n"
         case .gemma3:
             // A system message is held in $system and written at the top of the next user turn.
             return """

@@ -15,6 +15,9 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     case chatml(defaultSystem: String?)
     /// <|begin_of_text|><|start_header_id|>role<|end_header_id|>\n\ncontent(trimmed)<|eot_id|> ... (Llama-3.0).
     case llama3
+    /// Llama-3.1/3.2/3.3 without tools: as llama3, but a system header always comes first, with "Cutting Knowledge
+    /// Date: December 2023\nToday Date: 26 Jul 2024\n\n" before the (trimmed) system message, empty or not.
+    case llama31
     /// ChatML with Qwen3's think blocks: replies after the last user turn carry <think>\nreasoning\n</think>\n\n (empty
     /// for the last reply without reasoning), earlier replies drop theirs; generation prompts are non-thinking
     /// (enable_thinking=False: "<|im_start|>assistant\n<think>\n\n</think>\n\n").
@@ -32,12 +35,13 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     public static let plainChatML = ChatTemplateKind.chatml(defaultSystem: nil)
 
     /// Names the shell accepts, for hints.
-    public static let names = "smollm2, qwen2, qwen2.5, qwen3, chatml, llama3, gemma3, llama2, mistral"
+    public static let names = "smollm2, qwen2, qwen2.5, qwen3, chatml, llama3, llama3.1, gemma3, llama2, mistral"
 
     /// Short name for the shell: one of `names`.
     public var name: String {
         switch self {
         case .llama3: return "llama3"
+        case .llama31: return "llama3.1"
         case .qwen3: return "qwen3"
         case .gemma3: return "gemma3"
         case .llama2: return "llama2"
@@ -61,7 +65,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     public var endOfTurn: String {
         switch self {
         case .chatml, .qwen3: return "<|im_end|>"
-        case .llama3: return "<|eot_id|>"
+        case .llama3, .llama31: return "<|eot_id|>"
         case .gemma3: return "<end_of_turn>"
         case .llama2, .mistral: return "</s>"
         }
@@ -76,6 +80,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
         case "qwen3": self = .qwen3
         case "chatml": self = .plainChatML
         case "llama3", "llama-3": self = .llama3
+        case "llama3.1", "llama-3.1", "llama31", "llama3.2", "llama-3.2", "llama3.3", "llama-3.3": self = .llama31
         case "gemma3", "gemma-3", "gemma": self = .gemma3
         case "llama2", "llama-2": self = .llama2
         case "mistral": self = .mistral
@@ -87,11 +92,8 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     /// Throws for templates it does not know; see detectOrFallback for model loading.
     public static func detect(templateText t: String) throws -> ChatTemplateKind {
         if t.contains("<|start_header_id|>") && t.contains("<|eot_id|>") {
-            if t.contains("Cutting Knowledge Date") || t.contains("Environment: ipython") {
-                throw SFTError("Llama-3.1/3.2 chat templates (date header, tools) are not supported",
-                               hint: "sft renders the Llama-3.0 format; choose it explicitly with the template name llama3 if that is acceptable")
-            }
-            return .llama3
+            // Llama-3.1/3.2/3.3 write the date header (their tools branch is refused at render time)
+            return t.contains("Cutting Knowledge Date") ? .llama31 : .llama3
         }
         if t.contains("<|im_start|>") && t.contains("<|im_end|>") {
             if t.contains("<think>") {
@@ -109,7 +111,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     }
 
     /// For model loading: the detected kind, or ChatML with a warning naming the fallback when the template is unknown.
-    /// Templates sft knows but refuses (Llama-3.1 with tools) still throw.
+    /// Templates sft knows but refuses (ChatML with another family's think blocks) still throw.
     public static func detectOrFallback(templateText t: String) throws -> (kind: ChatTemplateKind, warning: String?) {
         do {
             return (try detect(templateText: t), nil)
@@ -187,7 +189,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
     var requiredTokens: [String] {
         switch self {
         case .chatml, .qwen3: return ["<|im_start|>", "<|im_end|>"]
-        case .llama3: return ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+        case .llama3, .llama31: return ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
         case .gemma3: return ["<start_of_turn>", "<end_of_turn>"]
         case .llama2, .mistral: return []
         }
@@ -198,7 +200,7 @@ public enum ChatTemplateKind: Equatable, Hashable, Sendable {
         var ids: [Int32] = []
         let names: [String]
         switch self {
-        case .llama3: names = ["<|eot_id|>", "<|end_of_text|>"]
+        case .llama3, .llama31: names = ["<|eot_id|>", "<|end_of_text|>"]
         case .chatml, .qwen3: names = ["<|im_end|>", "<|endoftext|>"]
         case .gemma3: names = ["<end_of_turn>", "<eos>"]
         case .llama2, .mistral: names = []

@@ -4,6 +4,9 @@
 import Foundation
 
 extension ChatTemplateKind {
+    /// What Llama-3.1/3.2/3.3's system header starts with (no tools).
+    static let llama31Preamble = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+
     /// Rendered text plus UTF-8 byte ranges that are trained. Throws where HF's template raises (roles that do not
     /// alternate in Gemma 3, Llama-2 and Mistral).
     func renderWithSpans(_ messages: [Message], tools: [String] = [], addGenerationPrompt: Bool,
@@ -48,6 +51,19 @@ extension ChatTemplateKind {
         case .llama3:
             if !messages.isEmpty { out += bos }
             for m in messages {
+                out += "<|start_header_id|>" + m.role.rawValue + "<|end_header_id|>\n\n"
+                let c = Self.jinjaTrim(m.content)
+                if m.role == .assistant && m.trained { trained(c + "<|eot_id|>") } else { out += c + "<|eot_id|>" }
+            }
+            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        case .llama31:
+            // {{- bos_token }} always; the system block always, date_string as the template sets it without
+            // strftime_now ("26 Jul 2024": transformers would write today's date, so a fixed one keeps renders stable)
+            out += bos + "<|start_header_id|>system<|end_header_id|>\n\n" + Self.llama31Preamble
+            var rest = messages[...]
+            if let first = messages.first, first.role == .system { out += Self.jinjaTrim(first.content); rest = rest.dropFirst() }
+            out += "<|eot_id|>"
+            for m in rest {
                 out += "<|start_header_id|>" + m.role.rawValue + "<|end_header_id|>\n\n"
                 let c = Self.jinjaTrim(m.content)
                 if m.role == .assistant && m.trained { trained(c + "<|eot_id|>") } else { out += c + "<|eot_id|>" }

@@ -88,14 +88,14 @@ struct ModelInfo: ShellCommand {
         }
     }
 
-    /// Gemma 3's interleaved layers: "sliding window 8 on 2 of 3 layers (rope theta 10000), the others global"; nil
-    /// when every layer attends to the whole context.
+    /// Gemma 3's interleaved layers: "sliding window 512 on 15 of 18 layers (rope theta 10000), rest global" (fits
+    /// `model info` at 80 columns); nil when every layer attends to the whole context.
     static func slidingWindow(_ c: ModelConfig) -> String? {
         guard let w = c.slidingWindow, let layers = c.slidingLayers, layers.contains(true) else { return nil }
         let n = layers.filter { $0 }.count
         var s = "sliding window \(w) on \(n) of \(layers.count) layers"
         if let t = c.ropeLocalTheta { s += " (rope theta \(number(Double(t))))" }
-        if n < layers.count { s += ", the others global" }
+        if n < layers.count { s += ", rest global" }
         return s
     }
 
