@@ -76,7 +76,7 @@ extension HFTokenizerExport {
                     "special_tokens": specials]
         }
 
-        let unk = sp.unknownId.map { quoted(tokens[Int($0)]) } ?? "null"
+        let unk = sp.unknownId.map { jsonStringLiteral(tokens[Int($0)]) } ?? "null"
         var out = "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,"
         out += "\"added_tokens\":" + String(decoding: try json(added), as: UTF8.self) + ","
         func object(_ o: [String: Any]?) throws -> String { try o.map { String(decoding: try json($0), as: UTF8.self) } ?? "null" }
@@ -86,30 +86,12 @@ extension HFTokenizerExport {
         out += "\"decoder\":" + String(decoding: try json(["type": "Sequence", "decoders": decoders]), as: UTF8.self) + ","
         out += "\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":\(unk),\"continuing_subword_prefix\":null,"
         out += "\"end_of_word_suffix\":null,\"fuse_unk\":true,\"byte_fallback\":true,\"ignore_merges\":false,\n\"vocab\":{\n"
-        for (i, t) in tokens.enumerated() { out += quoted(t) + ":" + String(i) + (i + 1 < tokens.count ? ",\n" : "\n") }
+        for (i, t) in tokens.enumerated() { out += jsonStringLiteral(t) + ":" + String(i) + (i + 1 < tokens.count ? ",\n" : "\n") }
         out += "},\n\"merges\":[\n"
         for (k, m) in merges.enumerated() {
-            out += "[" + quoted(tokens[m.left]) + "," + quoted(tokens[m.right]) + "]" + (k + 1 < merges.count ? ",\n" : "\n")
+            out += "[" + jsonStringLiteral(tokens[m.left]) + "," + jsonStringLiteral(tokens[m.right]) + "]" + (k + 1 < merges.count ? ",\n" : "\n")
         }
         out += "]}}\n"
         return Data(out.utf8)
-    }
-
-    /// A JSON string literal with the exact scalars of `s` (no normalization): quote, backslash and control
-    /// characters escaped, everything else as UTF-8.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }

@@ -24,32 +24,16 @@ public struct SafetensorsWriter {
         entries.append(Entry(name: name, shape: shape, data: data))
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
-
     public func header() -> [UInt8] {
         var parts: [String] = []
         if !metadata.isEmpty {
-            let m = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
+            let m = metadata.keys.sorted().map { "\(jsonStringLiteral($0)):\(jsonStringLiteral(metadata[$0]!))" }
             parts.append("\"__metadata__\":{\(m.joined(separator: ","))}")
         }
         var offset = 0
         for e in entries {
             let n = e.data.count * dtype.bytes
-            parts.append("\(Self.jsonString(e.name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + n)]}")
+            parts.append("\(jsonStringLiteral(e.name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + n)]}")
             offset += n
         }
         var h = Array("{\(parts.joined(separator: ","))}".utf8)
