@@ -25,22 +25,15 @@ public enum ExportChatTemplate: String, CaseIterable, Sendable {
 
     static let names = "chatml, smollm2, qwen2, qwen2.5, qwen3, llama3, llama3.1, gemma3, llama2, mistral"
 
-    /// Accepts the names sft's settings and model metadata use (ChatTemplateKind.name and its aliases).
+    /// Accepts the names sft's settings and model metadata use: ChatTemplateKind(name:) and its aliases (one table
+    /// for both), plus "qwen" (LLaMA-Factory's name) and "smollm2-chatml"; a kind with no case here has no export.
     public init(named name: String) throws {
-        switch name.lowercased() {
-        case "chatml": self = .chatml
-        case "smollm2", "smollm", "smollm2-chatml": self = .smollm2
-        case "qwen2": self = .qwen2
-        case "qwen2.5", "qwen25", "qwen": self = .qwen25
-        case "qwen3": self = .qwen3
-        case "llama3", "llama-3": self = .llama3
-        case "llama3.1", "llama-3.1", "llama31", "llama3.2", "llama-3.2", "llama3.3", "llama-3.3": self = .llama31
-        case "gemma3", "gemma-3", "gemma": self = .gemma3
-        case "llama2", "llama-2": self = .llama2
-        case "mistral": self = .mistral
-        default:
+        let lower = name.lowercased()
+        let alias = ["qwen": "qwen2.5", "smollm2-chatml": "smollm2"][lower] ?? lower
+        guard let kind = try? ChatTemplateKind(name: alias), let t = Self.allCases.first(where: { $0.native == kind }) else {
             throw SFTError("no export for chat template '\(name)'", hint: "templates that export: \(Self.names)")
         }
+        self = t
     }
 
     /// The template name in LLaMA-Factory's src/llamafactory/data/template.py (v0.9.x).
