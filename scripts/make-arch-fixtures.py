@@ -13,12 +13,13 @@ Tests/SFTTests/ModelFixture.swift reads them, plus:
     attn_k_norm, no q/k permutation; llama: q/k rows permuted, rope_freqs.weight with the llama3 divisors).
 Weights in sft's ParameterTensors `named` order: ..., final_norm, [lm_head], [q_norm, k_norm].
 Run: python3 scripts/make-arch-fixtures.py   (needs torch, transformers>=4.51, peft, gguf; never run by CI)"""
-import json, math, os, shutil
+import json, os, shutil
 import numpy as np
 import torch
 import gguf
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM
 from peft import LoraConfig, get_peft_model
+from gguf_llama_rules import llama_permute, llama3_rope_factors
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "model")
 V, C, L, NH, NKV, FF, B, T = 64, 32, 2, 4, 2, 48, 2, 8
@@ -111,26 +112,6 @@ def save_hf(model, name):
     for extra in ("generation_config.json",):
         if os.path.exists(os.path.join(d, extra)): os.remove(os.path.join(d, extra))
     model.double()
-
-
-def llama_permute(w, heads):
-    """convert_hf_to_gguf.py LlamaModel.permute: rotate-half rows to interleaved pairs."""
-    return w.reshape(heads, 2, w.shape[0] // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
-
-
-def llama3_rope_factors(head_dim, theta, s):
-    """convert_hf_to_gguf.py LlamaModel.generate_extra_tensors (with the config's original context)."""
-    freqs = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
-    old, low, high, factor = s["original_max_position_embeddings"], s["low_freq_factor"], s["high_freq_factor"], s["factor"]
-    out = []
-    for f in freqs:
-        wavelen = 2 * math.pi / f
-        if wavelen < old / high: out.append(1)
-        elif wavelen > old / low: out.append(factor)
-        else:
-            smooth = (old / wavelen - low) / (high - low)
-            out.append(1 / ((1 - smooth) / factor + smooth))
-    return np.array(out, dtype=np.float32)
 
 
 def save_gguf(model, arch, tied, name):

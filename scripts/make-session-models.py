@@ -30,12 +30,13 @@ sessions/models/<name>.ref.json (from transformers, float64 forward): `texts` an
 enable_thinking=False, as sft prompts), and the logits of the chat's ids at a few positions.
 Run: /work/refvenv/bin/python scripts/make-session-models.py   (needs torch, transformers 5, tokenizers, sentencepiece,
 protobuf for transformers' SentencePiece conversion, gguf; never run by CI). Deterministic: a rerun writes the same bytes."""
-import glob, json, math, os, shutil, tempfile
+import glob, json, os, shutil, tempfile
 import numpy as np
 import torch
 import gguf
 import sentencepiece as spm
 from tokenizers import Tokenizer, Regex, models, normalizers, pre_tokenizers, decoders, processors, trainers, AddedToken
+from gguf_llama_rules import llama_permute, llama3_rope_factors
 from transformers import (PreTrainedTokenizerFast, GemmaTokenizer, LlamaTokenizer, AutoTokenizer,
                           Qwen3Config, Qwen3ForCausalLM, LlamaConfig, LlamaForCausalLM, Gemma3TextConfig, Gemma3ForCausalLM)
 
@@ -176,26 +177,6 @@ def tinyllama(hf_tok):
 
 
 # ---- GGUF -------------------------------------------------------------------------------------------------------
-
-def llama_permute(w, heads):
-    """convert_hf_to_gguf.py LlamaModel.permute: rotate-half rows to interleaved pairs."""
-    return w.reshape(heads, 2, w.shape[0] // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
-
-
-def llama3_rope_factors(head_dim, theta, s):
-    """convert_hf_to_gguf.py LlamaModel.generate_extra_tensors: one divisor per frequency."""
-    freqs = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
-    old, low, high, factor = s["original_max_position_embeddings"], s["low_freq_factor"], s["high_freq_factor"], s["factor"]
-    out = []
-    for f in freqs:
-        wavelen = 2 * math.pi / f
-        if wavelen < old / high: out.append(1)
-        elif wavelen > old / low: out.append(factor)
-        else:
-            smooth = (old / wavelen - low) / (high - low)
-            out.append(1 / ((1 - smooth) / factor + smooth))
-    return np.array(out, dtype=np.float32)
-
 
 def does_token_look_special(t):
     """convert_hf_to_gguf.py TextModel.does_token_look_special."""
