@@ -130,16 +130,22 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(ChatTemplateKind.qwen25.stopTokens(tokenizer: tok), [imEnd, tok.id(of: "<|endoftext|>")!])
     }
 
-    func testMaskSmolLM2MultiTurn() throws {
-        let (tok, _) = try TokenizerTestPaths.smolLM2()
-        let msgs = [Message(.system, "Be brief."), Message(.user, "Hi"), Message(.assistant, "Hello!"),
-                    Message(.user, "Bye"), Message(.assistant, "Goodbye.")]
-        let r = try ChatTemplateKind.smolLM2.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+    /// The decoded text of each run of trained tokens, in order.
+    func trainedSpans(_ r: RenderedChat, _ tok: BPETokenizer) -> [String] {
         var spans: [String] = [], cur: [Int32] = []
         for (t, m) in zip(r.tokens, r.trained) {
             if m { cur.append(t) } else if !cur.isEmpty { spans.append(tok.decode(cur)); cur = [] }
         }
         if !cur.isEmpty { spans.append(tok.decode(cur)) }
+        return spans
+    }
+
+    func testMaskSmolLM2MultiTurn() throws {
+        let (tok, _) = try TokenizerTestPaths.smolLM2()
+        let msgs = [Message(.system, "Be brief."), Message(.user, "Hi"), Message(.assistant, "Hello!"),
+                    Message(.user, "Bye"), Message(.assistant, "Goodbye.")]
+        let r = try ChatTemplateKind.smolLM2.render(msgs, addGenerationPrompt: false, tokenizer: tok)
+        let spans = trainedSpans(r, tok)
         XCTAssertEqual(spans, ["Hello!<|im_end|>", "Goodbye.<|im_end|>"])
         let prompt = try ChatTemplateKind.smolLM2.render(Array(msgs.prefix(2)), addGenerationPrompt: true, tokenizer: tok)
         XCTAssertEqual(prompt.trainedCount, 0)
@@ -176,11 +182,7 @@ final class ChatTemplateTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: base) else { return }
         let (tok, _) = try TokenizerTestPaths.load(base)
         let r = try ChatTemplateKind.llama31.render(msgs, addGenerationPrompt: false, tokenizer: tok)
-        var spans: [String] = [], cur: [Int32] = []
-        for (t, m) in zip(r.tokens, r.trained) {
-            if m { cur.append(t) } else if !cur.isEmpty { spans.append(tok.decode(cur)); cur = [] }
-        }
-        if !cur.isEmpty { spans.append(tok.decode(cur)) }
+        let spans = trainedSpans(r, tok)
         XCTAssertEqual(spans, ["A<|eot_id|>", "B<|eot_id|>"])
         XCTAssertEqual(ChatTemplateKind.llama31.stopTokens(tokenizer: tok), [128009, 128001])
     }

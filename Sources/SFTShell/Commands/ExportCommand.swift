@@ -5,8 +5,9 @@
 //                        (copied from an HF source; from a GGUF source: tokenizer.json and tokenizer_config.json
 //                        from HFTokenizerExport, generation_config.json)
 //   export gguf FILE     merged weights as f32/f16/q8_0/q4_0/q4_k_m (GGUFExportType: llama.cpp's per-tensor types)
-//                        with every tokenizer.* key of the source GGUF (vocabulary, merges, special ids, chat
-//                        template, so stop tokens travel)
+//                        with every tokenizer.* key of the source GGUF, or for an HF source those keys written by
+//                        GGUFTokenizerExport (vocabulary, merges or scores, special ids, chat template: stop tokens
+//                        travel)
 //   export ollama DIR    model.gguf + Modelfile (TEMPLATE, SYSTEM, stop and sampling parameters)
 //   export job DIR       a LLaMA-Factory job: datasets, training YAML, DeepSpeed config, launch script
 // LoRA is merged into a copy of the weights, never into the live model.
