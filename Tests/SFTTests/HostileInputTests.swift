@@ -38,6 +38,22 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(message { _ = try DataLoader.load("/dev/zero") }.contains("device"))
     }
 
+    /// The JSON files beside a model or an adapter (tokenizer_config.json, adapter_config.json) go through the
+    /// same regular-file check and size limit: a FIFO in their place used to block the load forever.
+    func testFIFOsBesideModelsAndAdaptersAreRefused() throws {
+        let model = dir + "/qwen3-tiny"
+        try FileManager.default.copyItem(atPath: TokenizerTestPaths.packageRoot + "/sessions/models/qwen3-tiny", toPath: model)
+        try FileManager.default.removeItem(atPath: model + "/tokenizer_config.json")
+        XCTAssertEqual(mkfifo(model + "/tokenizer_config.json", 0o600), 0)
+        let refused = message { _ = try ChatModel.load(path: model) }
+        XCTAssertTrue(refused.contains("FIFO") && refused.contains("tokenizer_config.json"), refused)
+        let adapter = dir + "/adapter"
+        try FileManager.default.createDirectory(atPath: adapter, withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(adapter + "/adapter_config.json", 0o600), 0)
+        let cfg = try ModelConfig.fromHFConfig(path: model + "/config.json")
+        XCTAssertTrue(message { _ = try LoRAIO.read(directory: adapter, model: cfg) }.contains("FIFO"))
+    }
+
     /// Small files are read exactly, the empty one included (Foundation's reader leaked on empty files under the
     /// fuzzer), and a file past its limit is refused with its size, whatever its content.
     func testSmallFilesAreReadExactlyWithinTheirLimit() throws {

@@ -37,7 +37,7 @@ public enum BaseModelID {
         }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            if let data = FileManager.default.contents(atPath: path + "/config.json"),
+            if let data = try? RegularFile.read(path + "/config.json", limit: 1 << 20, what: "config.json"),
                let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let n = j["_name_or_path"] as? String, isHubID(n) {
                 return (n, "config.json's _name_or_path")

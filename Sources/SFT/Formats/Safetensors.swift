@@ -121,8 +121,8 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         let fm = FileManager.default
         let index = directory + "/model.safetensors.index.json"
         if fm.fileExists(atPath: index) {
-            guard let data = fm.contents(atPath: index),
-                  let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let data = try RegularFile.read(index, limit: 16 << 20, what: "safetensors index")
+            guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
                   let map = obj["weight_map"] as? [String: String] else {
                 throw SFTError("cannot read weight_map", hint: "expected {\"weight_map\": {tensor: file}}", file: index)
             }

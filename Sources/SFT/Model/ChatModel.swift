@@ -85,7 +85,9 @@ public final class ChatModel: @unchecked Sendable {
     /// tokenizer_config.json as a JSON object; nil when the directory has none.
     static func tokenizerConfig(hfDirectory dir: String) throws -> [String: Any]? {
         let p = (dir as NSString).appendingPathComponent("tokenizer_config.json")
-        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        guard FileManager.default.fileExists(atPath: p) else { return nil }
+        // chat templates and added-token tables make it tens of KB; a hostile copy could make it any size
+        let data = try RegularFile.read(p, limit: 16 << 20, what: "tokenizer_config.json")
         guard let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw SFTError("tokenizer_config.json is not a JSON object", hint: "check the file", file: p)
         }

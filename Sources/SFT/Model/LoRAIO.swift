@@ -40,9 +40,10 @@ public enum LoRAIO {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw SFTError("no such adapter directory", hint: "give the directory holding adapter_config.json and adapter_model.safetensors", file: directory)
         }
-        guard let data = FileManager.default.contents(atPath: config) else {
+        guard FileManager.default.fileExists(atPath: config) else {
             throw SFTError("no adapter_config.json", hint: "a PEFT adapter directory holds adapter_config.json and adapter_model.safetensors", file: directory)
         }
+        let data = try RegularFile.read(config, limit: 1 << 20, what: "adapter_config.json")
         guard FileManager.default.fileExists(atPath: weights) else {
             let bin = FileManager.default.fileExists(atPath: directory + "/adapter_model.bin")
             throw SFTError("no adapter_model.safetensors", hint: bin ? "adapter_model.bin (pickle) is not read; re-save with safe_serialization=True"

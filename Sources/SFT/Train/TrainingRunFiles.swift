@@ -69,7 +69,8 @@ extension TrainingRun {
             return names.compactMap(Int.init).sorted().map { dir + "/\(sub)/\($0)" }
         }
         func meta<T: Decodable>(_ type: T.Type, _ d: String) throws -> T {
-            guard let data = fm.contents(atPath: d + "/meta.json") else { throw SFTError("missing meta.json", hint: "save the session again", file: d) }
+            guard fm.fileExists(atPath: d + "/meta.json") else { throw SFTError("missing meta.json", hint: "save the session again", file: d) }
+            let data = try RegularFile.read(d + "/meta.json", limit: 16 << 20, what: "meta.json")
             do { return try JSONDecoder().decode(T.self, from: data) } catch {
                 throw SFTError("meta.json is damaged: \(error)", hint: "save the session again", file: d + "/meta.json")
             }

@@ -63,9 +63,10 @@ enum SessionStateIO {
 
     static func load(_ session: Session, base: String) throws {
         let dir = directory(session, base)
-        guard let data = FileManager.default.contents(atPath: dir + "/session.json") else {
+        guard FileManager.default.fileExists(atPath: dir + "/session.json") else {
             throw SFTError("no saved state for session '\(base)'", hint: "`session save \(base)` writes it")
         }
+        let data = try RegularFile.read(dir + "/session.json", limit: 64 << 20, what: "session state")
         let file: SessionStateFile
         do { file = try JSONDecoder().decode(SessionStateFile.self, from: data) } catch {
             throw SFTError("the session state is damaged: \(error)", hint: "save the session again", file: dir + "/session.json")

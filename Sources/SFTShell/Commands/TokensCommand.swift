@@ -26,9 +26,7 @@ struct TokensCommand: ShellCommand, CompletesPaths {
         let text: String
         if let file {
             let path = (file as NSString).expandingTildeInPath
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw SFTError("cannot read the file", hint: "check the path", file: file)
-            }
+            let data = try RegularFile.read(path, limit: 256 << 20, what: "text file")
             guard let s = String(data: data, encoding: .utf8) else {
                 throw SFTError("the file is not valid UTF-8", hint: "convert it to UTF-8 first", file: file)
             }
