@@ -36,10 +36,14 @@ struct TokensCommand: ShellCommand, CompletesPaths {
             text = words.joined(separator: " ")
         }
         let s = tokenStats(text: text, tokenizer: m.tokenizer)
-        var line = "\(Plural.count(s.count, "token")), \(Plural.count(s.characters, "character")), " + String(format: "%.2f chars/token", s.charactersPerToken)
-        if let h = s.tokensPerHanCharacter { line += String(format: ", %.2f tokens per Chinese character (%d)", h, s.hanCharacters) }
-        if let w = s.tokensPerEnglishWord { line += String(format: ", %.2f tokens per English word (%d)", w, s.englishWords) }
-        session.out.print(line)
+        // one figure per line: mixed text's summary on one line ran past 80 columns
+        session.out.print("\(Plural.count(s.count, "token")), \(Plural.count(s.characters, "character")), " + String(format: "%.2f chars/token", s.charactersPerToken))
+        if let h = s.tokensPerHanCharacter {
+            session.out.print(String(format: "%.2f tokens per Chinese character", h) + " (\(Plural.count(s.hanCharacters, "Chinese character")))")
+        }
+        if let w = s.tokensPerEnglishWord {
+            session.out.print(String(format: "%.2f tokens per English word", w) + " (\(Plural.count(s.englishWords, "English word")))")
+        }
         if ids { session.out.print("ids: " + s.ids.map(String.init).joined(separator: " ")) }
         if pieces {
             let shown = s.pieces.map { $0.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t") }
